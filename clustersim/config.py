@@ -1,0 +1,253 @@
+"""Load scenario files: TOML validated against `parameters.Parameters`.
+
+A config file holds optional top-level `base`, `name` and `description` keys and
+one `[group]` table per parameter group (see `parameters.GROUPS`). A scenario names
+its base and overrides only what it changes; bases chain and the most specific
+value wins. Every mistake becomes a one-line `ConfigError` naming the file, the
+key and a fix, so the CLI can print it without a traceback and nothing bad is
+silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from clustersim.parameters import GROUPS, ParameterError, Parameters, check_value, specs
+
+META_KEYS = ("base", "name", "description")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be loaded; `str()` is one line: file, key, problem, fix."""
+
+    def __init__(self, path: Path | str, message: str, group: str | None = None) -> None:
+        self.path = Path(path)
+        self.group = group
+        self.message = " ".join(message.split("\n"))
+        where = f" [{group}]" if group else ""
+        super().__init__(f"{path}:{where} {self.message}")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A resolved config: the parameters plus where they came from."""
+
+    path: Path
+    name: str
+    description: str
+    parameters: Parameters
+    chain: tuple[Path, ...]  # this file first, then its base, its base's base, ...
+    overrides: dict[str, Any] = field(hash=False)  # merged key -> value over the chain
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of the resolved parameters, so equal parameter sets hash equal whatever file."""
+        text = json.dumps(self.parameters.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read `path` and its chain of bases into validated `Parameters`."""
+    path = Path(path)
+    chain: list[Path] = []
+    layers: list[dict[str, Any]] = []
+    meta: dict[str, Any] = {}
+    current, referrer = path, None
+    while current is not None:
+        _check_loop(current, chain)
+        doc = _read_toml(current, referrer)
+        base = _check_meta(current, doc)
+        if not chain:
+            meta = doc
+        chain.append(current)
+        layers.append(_flatten(current, doc))
+        referrer, current = current, (current.parent / base if base is not None else None)
+
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):  # most general first, so specific values win
+        merged.update(layer)
+    try:
+        parameters = Parameters(**merged)
+    except ParameterError as exc:
+        via = f" (after merging {', '.join(str(p) for p in chain[1:])})" if len(chain) > 1 else ""
+        raise ConfigError(path, f"{exc}{via}") from None
+    return LoadedConfig(
+        path=path,
+        name=meta.get("name", path.stem),
+        description=meta.get("description", ""),
+        parameters=parameters,
+        chain=tuple(chain),
+        overrides=merged,
+    )
+
+
+def _check_loop(current: Path, chain: list[Path]) -> None:
+    """Stop a base chain that comes back to a file already read."""
+    seen = [_same_file_key(p) for p in chain]
+    key = _same_file_key(current)
+    if key in seen:
+        loop = [*chain[seen.index(key) :], current]
+        names = " -> ".join(str(p) for p in loop)
+        start = f" (reached from {chain[0]})" if loop[0] != chain[0] else ""
+        msg = f"base chain loops: {names}{start}; remove one of these base keys"
+        raise ConfigError(chain[0], msg)
+
+
+def _same_file_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _read_toml(path: Path, referrer: Path | None) -> dict[str, Any]:
+    """Parse one file, turning every I/O and syntax failure into a ConfigError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if referrer is not None:
+            raise ConfigError(
+                referrer, f"base file {path} does not exist; check the base path in {referrer}"
+            ) from None
+        raise ConfigError(path, "no such file; check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "is a directory, not a config file; give a .toml file") from None
+    except PermissionError:
+        msg = "cannot be read (permission denied); check its permissions"
+        raise ConfigError(path, msg) from None
+    except OSError as exc:
+        raise ConfigError(path, f"cannot be read ({exc.strerror or exc}); check the file") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            path, f"is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"is not valid TOML: {exc}; fix the syntax there") from None
+
+
+def _check_meta(path: Path, doc: dict[str, Any]) -> str | None:
+    """Check the top-level non-group keys; return the base path, if any."""
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            got = _describe(doc[key])
+            raise ConfigError(path, f"{key} must be a string, got {got}; put it in quotes")
+    base = doc.get("base")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise ConfigError(
+            path, f"base must be a string path to another config file, got {_describe(base)}"
+        )
+    return base
+
+
+def _flatten(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
+    """Check each `[group]` table and return its values as one flat, validated dict."""
+    all_specs = specs()
+    flat: dict[str, Any] = {}
+    for top, table in doc.items():
+        if top in META_KEYS:
+            continue
+        if top not in GROUPS and top in all_specs:
+            group = all_specs[top][1].group
+            raise ConfigError(path, f"{top} must be inside a group table; move it under [{group}]")
+        if top not in GROUPS:
+            if isinstance(table, dict):
+                raise ConfigError(path, f"unknown group [{top}]; {_suggest(top, GROUPS, '[{}]')}")
+            hint = _suggest(top, META_KEYS + GROUPS)
+            raise ConfigError(path, f"unknown top-level key {top}; {hint}")
+        if not isinstance(table, dict):
+            raise ConfigError(
+                path,
+                f"{top} must be a table of parameters, got {_describe(table)}; write [{top}] "
+                "on its own line and the parameter lines below it",
+            )
+        for key, value in table.items():
+            flat[key] = _check_entry(path, top, key, value)
+    return flat
+
+
+def _check_entry(path: Path, group: str, key: str, value: Any) -> Any:
+    """Validate one `key = value` of `[group]`; return it coerced to the parameter's type."""
+    all_specs = specs()
+    if key not in all_specs:
+        in_group = [n for n, (_, s) in all_specs.items() if s.group == group]
+        close = difflib.get_close_matches(key, in_group, n=1) or difflib.get_close_matches(
+            key, list(all_specs), n=1
+        )
+        if close and all_specs[close[0]][1].group != group:
+            hint = f"did you mean {close[0]} (in [{all_specs[close[0]][1].group}])?"
+        elif close:
+            hint = f"did you mean {close[0]}?"
+        else:
+            hint = f"[{group}] has: {', '.join(in_group)}"
+        raise ConfigError(path, f"unknown parameter {key}; {hint}", group)
+    f, spec = all_specs[key]
+    if spec.group != group:
+        raise ConfigError(
+            path, f"{key} belongs in [{spec.group}], not [{group}]; move it there", group
+        )
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    wrong = not isinstance(value, bool) if kind == "bool" else not _is_plain_number(value)
+    if wrong:
+        if isinstance(value, str) and _is_number(value):
+            fix = "remove the quotes"
+        else:
+            fix = "write true or false" if kind == "bool" else "write a plain number"
+        want = f"{_KINDS[kind]} ({spec.unit})"
+        raise ConfigError(path, f"{key} must be {want}, got {_describe(value)}; {fix}", group)
+    if kind == "int" and isinstance(value, float):
+        fix = f"write {int(value)}" if value.is_integer() else "round it"
+        raise ConfigError(
+            path, f"{key} must be a whole number ({spec.unit}), got {value!r}; {fix}", group
+        )
+    try:
+        return check_value(key, value)
+    except ParameterError as exc:
+        raise ConfigError(path, f"{exc}; use a value in that range", group) from None
+
+
+_KINDS = {"bool": "true or false", "int": "a whole number", "float": "a number"}
+
+
+def _is_plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(value: Any) -> str:
+    """Name a TOML value's type for a message, without dumping a whole table."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_plain_number(value):
+        return repr(value)
+    return f"the {type(value).__name__} {value}"
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str], fmt: str = "{}") -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    if close:
+        return f"did you mean {fmt.format(close[0])}?"
+    return "known: " + ", ".join(fmt.format(c) for c in choices)

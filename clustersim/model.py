@@ -1,0 +1,555 @@
+"""ClusterModel: SMEs, knowledge institutions and government forming partnerships.
+
+Organisations sit in a region around business parks and town centres. Each month
+some of them start a partnership: they score the organisations they know by
+proximity, goals, ambition, shared experience, expertise, culture fit and trust,
+and invite the best. Invitees join when the expected benefit outweighs the cost,
+which is front-loaded and lowered by a start subsidy. Partnerships then work
+towards milestones; results build trust, missed deadlines and free riders erode it.
+Members leave when trust collapses, money runs out, patience for a result ends,
+their time is needed elsewhere or a shock hits; a partnership with fewer than two
+members dissolves, and its cause is recorded.
+
+One step is one month. The state of all organisations lives in numpy arrays
+(`Population`); the Mesa agents give them identity and a place in Mesa's space.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import Counter
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.datacollection import DataCollector
+from mesa.space import ContinuousSpace
+
+from clustersim.awareness import Awareness
+from clustersim.culture import converge, mean_culture_fit
+from clustersim.network import collaboration_graph, network_statistics
+from clustersim.organisations import AGENT_CLASSES, Organisation, Regime, generate_population
+from clustersim.parameters import Parameters, specs
+from clustersim.partner_choice import PartnerScore
+from clustersim.partnership import DISSOLUTION_CAUSES, Cause, Partnership, progress_rate
+from clustersim.policy import Policy
+from clustersim.records import Event, MembershipLog, TieLog, partnership_table
+from clustersim.region import neighbours_within
+from clustersim.trust import TrustNetwork
+
+TYPE_NAMES = {Regime.COMMERCIAL: "sme", Regime.NON_PROFIT: "knowledge_institution",
+              Regime.PUBLIC: "government"}
+
+CAUSE_WORDS = {
+    Cause.SHOCK: "a key member was lost (owner change or champion left)",
+    Cause.CAPACITY: "members needed their time elsewhere",
+    Cause.FUNDS: "the money ran out",
+    Cause.TRUST: "trust collapsed",
+    Cause.STALLED: "it stalled without results",
+}
+
+SERIES = (
+    "active_partnerships",
+    "formed",
+    "dissolved",
+    *(f"dissolved_{cause}" for cause in DISSOLUTION_CAUSES),
+    "members",
+    "mean_size",
+    "share_collaborating",
+    "share_ever_collaborated",
+    "mean_trust",
+    "subsidised_active",
+    "subsidy_spent_eur",
+    "policy_spent_eur",
+    "network_density",
+    "network_clustering",
+    "largest_component_share",
+    "clusters",
+    "mean_cluster_size",
+)
+
+
+class ClusterModel(mesa.Model):
+    """Partnership formation and survival in a region; see the module docstring.
+
+    Every model parameter (see `clustersim.parameters.Parameters`) is a keyword
+    argument with its default, so Mesa's `batch_run`, `SolaraViz` and other tools
+    can drive the model directly. Pass `seed` (or a numpy `rng`) for reproducibility.
+    """
+
+    def __init__(self, *, seed: int | None = None, rng=None, **parameters) -> None:
+        super().__init__(seed=seed, rng=rng)
+        self.p = Parameters(**parameters)
+        self.policy = Policy.from_parameters(self.p)
+        self.scorer = PartnerScore.from_parameters(self.p)
+        self.population = generate_population(self.p, self.rng)
+        n = len(self.population)
+
+        self.space = ContinuousSpace(self.p.region_km, self.p.region_km, torus=False)
+        self.organisations: list[Organisation] = []
+        for i in range(n):
+            agent = AGENT_CLASSES[Regime(self.population.regime[i])](self, i)
+            self.space.place_agent(agent, tuple(self.population.position_km[i]))
+            self.organisations.append(agent)
+
+        self.awareness = Awareness(
+            neighbours_within(self.population.position_km, self.p.awareness_radius_km)
+        )
+        self.trust = TrustNetwork()
+        self.partnerships: dict[int, Partnership] = {}
+        self._active: dict[int, Partnership] = {}
+        self._member_of: list[set[int]] = [set() for _ in range(n)]
+        self.ties = TieLog()
+        self.memberships = MembershipLog()
+        self.events: list[Event] = []
+        self.month = 0
+        self._counts: Counter[str] = Counter()
+        self.statistics: dict[str, float] = {}
+        self.datacollector = DataCollector(
+            model_reporters={key: _reporter(key) for key in SERIES}
+        )
+        self._collect()
+        self.running = True
+
+    # ------------------------------------------------------------------ schedule
+    def step(self) -> None:
+        """One month, in the order of the ODD document's schedule."""
+        self.month = self.steps
+        self._counts = Counter()
+        self.replenish_reserves()
+        self.hold_matchmaking()
+        self.form_partnerships()
+        self.work_on_milestones()
+        unable_to_pay = self.pay_costs()
+        self.converge_cultures()
+        self.decide_memberships(unable_to_pay)
+        self._collect()
+        self.running = self.month < self.p.months
+
+    # ------------------------------------------------------------ 0. reserves
+    def replenish_reserves(self) -> None:
+        """Each organisation puts its monthly income into its collaboration reserve."""
+        pop = self.population
+        np.minimum(pop.cash_eur + pop.income_eur, pop.cash_ceiling_eur, out=pop.cash_eur)
+
+    # ------------------------------------------------------- 1-2. policy, awareness
+    def hold_matchmaking(self) -> None:
+        """Government's matchmaking event widens who knows whom (002)."""
+        if self.policy.matchmaking.due(self.month):
+            made = self.policy.matchmaking.hold(len(self.population), self.awareness, self.rng)
+            self._tell("matchmaking", -1, f"a matchmaking event made {made} introductions")
+
+    # --------------------------------------------------------------- 3. formation
+    def form_partnerships(self) -> None:
+        """Organisations with free time may start a partnership, likelier if they lead."""
+        pop, p = self.population, self.p
+        free = pop.free_hours() >= p.hours_per_membership
+        draws = self.rng.random(len(pop))
+        initiators = np.flatnonzero(free & (draws < p.initiation_rate * pop.leadership))
+        for initiator in self.rng.permutation(initiators):
+            self._try_to_form(int(initiator))
+
+    def _try_to_form(self, initiator: int) -> None:
+        pop, p = self.population, self.p
+        if pop.free_hours()[initiator] < p.hours_per_membership:
+            return  # joined another partnership earlier this month
+        known = self.awareness.known(initiator)
+        candidates = known[pop.free_hours()[known] >= p.hours_per_membership]
+        current = self._current_partners(initiator)
+        if current:
+            candidates = candidates[~np.isin(candidates, list(current))]
+        if len(candidates) == 0:
+            return
+        extra = max(0.0, p.target_size_mean - p.min_members)
+        planned = self.policy.cap.limit(p.min_members + int(self.rng.poisson(extra)))
+        terms = self.scorer.terms(pop, self.awareness, self.trust, initiator, candidates)
+        scores = self.scorer.scores(terms, self.scorer.regime_factor(pop, initiator, candidates))
+        noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
+        order = np.argsort(-noisy, kind="stable")[: planned - 1]
+        invitees = candidates[order]
+        accepted = self._accepts(initiator, invitees)
+        members = [initiator, *invitees[accepted].tolist()]
+        pid = self._found(members) if len(members) >= p.min_members else -1
+        self.ties.add(
+            self.month, initiator, invitees, terms[order], scores[order],
+            self.scorer.decisive_factor(terms[order]), accepted, pid,
+        )
+
+    def _accepts(self, initiator: int, invitees: np.ndarray) -> np.ndarray:
+        """Each invitee joins when its expected benefit beats its expected cost.
+
+        Costs are front-loaded (003 §3.1), so the months until the first result
+        matter; a subsidy lowers them but adds admin hours (003 Box 3).
+        """
+        pop, p = self.population, self.p
+        one = np.array([initiator])
+        view = np.vstack(
+            [self.scorer.terms(pop, self.awareness, self.trust, int(j), one) for j in invitees]
+        )
+        regime = np.array(
+            [self.scorer.regime_factor(pop, int(j), one)[0] for j in invitees]
+        )
+        fit = self.scorer.scores(view, regime)
+        planned = np.append(invitees, initiator)
+        firms = int((pop.regime[planned] == Regime.COMMERCIAL).sum())
+        months = self.policy.milestones.first().planned_months
+        subsidy = self.policy.subsidy
+        share = subsidy.share if subsidy.eligible(firms) else 0.0
+        cost = p.preparation_cost_eur * months * (1.0 - share)
+        if share:
+            cost += subsidy.admin_cost_eur(months)
+        overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
+        scale = (len(planned) / 2) ** 0.25  # bigger partnerships promise more
+        experience = 1.0 + p.experience_acceptance_bonus * pop.experience_factor(
+            p.experience_scale
+        )[invitees]
+        perceived = self.rng.lognormal(0.0, p.acceptance_noise, len(invitees))
+        benefit = p.expected_value_eur * fit * overlap * scale * experience * perceived
+        return benefit > cost
+
+    def _found(self, members: list[int]) -> int:
+        """Create a partnership of `members`; return its id."""
+        pop, p = self.population, self.p
+        pid = len(self.partnerships) + 1
+        idx = np.array(members)
+        firms = int((pop.regime[idx] == Regime.COMMERCIAL).sum())
+        subsidised = self.policy.subsidy.eligible(firms)
+        if subsidised:
+            pop.cash_eur[idx] -= self.policy.subsidy.admin_cost_eur(0)  # the application
+        built_on_ties = self.awareness.have_worked_together(members)
+        for a in members:
+            for b in members:
+                if a != b:
+                    prior = max(
+                        self.trust.get(a, b),
+                        p.formation_trust,
+                        self.trust.reputation(a, b, p.reputation_weight),
+                    )
+                    self.trust.set(a, b, prior)
+        self.awareness.record_partnership(members)
+        milestone = self.policy.milestones.first()
+        patience = self.rng.lognormal(np.log(p.patience_months), 0.25, len(members))
+        part = Partnership(
+            id=pid,
+            members=list(members),
+            leader=self._choose_leader(members),
+            formed_month=self.month,
+            milestone=milestone,
+            due_month=self.month + milestone.planned_months,
+            subsidised=subsidised,
+            subsidy_until_month=self.month + p.subsidy_months - 1,
+            managed=self.policy.manager.admit(pid),
+            competitor_pairs=self._competitor_pairs(idx),
+            built_on_existing_ties=built_on_ties,
+            culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
+            composition={
+                TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime
+            },
+            patience_months=dict(zip(members, patience.tolist(), strict=True)),
+            joined_month=dict.fromkeys(members, self.month),
+        )
+        self.partnerships[pid] = part
+        self._active[pid] = part
+        for m in members:
+            self._member_of[m].add(pid)
+            self.memberships.join(pid, m, self.month)
+        pop.hours_used[idx] += p.hours_per_membership
+        pop.memberships[idx] += 1
+        pop.ever_member[idx] = True
+        self._counts["formed"] += 1
+        lead = self.organisations[members[0]].name
+        subsidy = ", subsidised" if subsidised else ""
+        self._tell(
+            "formed", pid,
+            f"{lead} and {len(members) - 1} partner{'s' if len(members) > 2 else ''} formed "
+            f"partnership {pid} ({len(members)} members{subsidy})",
+        )
+        return pid
+
+    # ---------------------------------------------------------------- 4. working
+    def work_on_milestones(self) -> None:
+        """Each partnership makes progress; results build trust, missed deadlines erode it."""
+        pop, p = self.population, self.p
+        experience = pop.experience_factor(p.experience_scale)
+        for part in list(self._active.values()):
+            idx = np.array(part.members)
+            leadership = 0.0 if part.leader is None else float(pop.leadership[part.leader])
+            pairs = part.size * (part.size - 1) / 2
+            rate = progress_rate(
+                p,
+                size=part.size,
+                leadership=leadership,
+                mean_trust=self.trust.mean_among(part.members),
+                min_knowledge=float(pop.knowledge[idx].min()),
+                culture_fit=mean_culture_fit(pop.culture[idx]),
+                competitor_share=self._competitor_pairs(idx) / pairs if pairs else 0.0,
+                experience=float(experience[idx].mean()),
+                managed=part.managed,
+                subsidised=part.subsidy_active(self.month),
+            )
+            part.progress += rate * self.rng.lognormal(0.0, p.progress_noise)
+            if part.progress >= part.milestone.work:
+                self._reach_milestone(part)
+            elif self.month >= part.due_month:
+                self._miss_milestone(part)
+            self._expose_free_riders(part, idx)
+
+    def _reach_milestone(self, part: Partnership) -> None:
+        pop, p = self.population, self.p
+        reached = part.milestone
+        idx = np.array(part.members)
+        part.milestones_reached += 1
+        part.last_result_month = self.month
+        if reached.quick_win:
+            part.quick_win_month = self.month
+            self._tell("quick_win", part.id,
+                       f"partnership {part.id} reached its quick win in month {self.month}")
+        else:
+            part.main_milestones_reached += 1
+            if part.main_milestones_reached == 1:
+                pop.experience[idx] += 1  # a completed project: 003 §2.2
+            self._tell("milestone", part.id,
+                       f"partnership {part.id} reached milestone {part.main_milestones_reached}")
+        pop.cash_eur[idx] = np.minimum(
+            pop.cash_eur[idx] + p.milestone_value_eur * reached.value_share,
+            pop.cash_ceiling_eur[idx],
+        )
+        gain = p.trust_gain * (1.0 + (p.cluster_manager_boost if part.managed else 0.0))
+        for a in part.members:
+            for b in part.members:
+                if a != b:
+                    # 003 §3.7: competitors trust each other more slowly
+                    competing = self._competing(a, b)
+                    self.trust.reinforce(a, b, gain * (1.0 - p.competitor_drag * competing))
+        part.progress = 0.0
+        part.milestone = self.policy.milestones.main
+        part.due_month = self.month + part.milestone.planned_months
+
+    def _miss_milestone(self, part: Partnership) -> None:
+        for a in part.members:
+            for b in part.members:
+                if a != b:
+                    self.trust.disappoint(a, b, self.p.trust_loss)
+        part.due_month = self.month + part.milestone.planned_months
+        self._tell("missed", part.id, f"partnership {part.id} missed its planned milestone")
+
+    def _expose_free_riders(self, part: Partnership, idx: np.ndarray) -> None:
+        """Members far below the partnership's knowledge take more than they give (003 §2.2)."""
+        knowledge = self.population.knowledge[idx]
+        riders = idx[knowledge < self.p.free_rider_share * knowledge.mean()]
+        if len(riders) == 0:
+            return
+        found = riders[self.rng.random(len(riders)) < self.p.free_rider_detection]
+        for rider in found.tolist():
+            for other in part.members:
+                if other != rider:
+                    self.trust.disappoint(other, rider, self.p.trust_loss)
+
+    # ------------------------------------------------------------------ costs
+    def pay_costs(self) -> set[tuple[int, int]]:
+        """Members pay their monthly share; return (partnership, member) pairs that could not."""
+        pop, p = self.population, self.p
+        unable: set[tuple[int, int]] = set()
+        subsidy = self.policy.subsidy
+        for part in self._active.values():
+            idx = np.array(part.members)
+            per_member = (
+                p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur
+            )
+            own = per_member
+            if part.subsidy_active(self.month):
+                wanted = subsidy.share * per_member * part.size
+                paid = subsidy.pay(wanted)
+                part.subsidy_eur += paid
+                reporting = subsidy.admin_cost_eur(1) - subsidy.admin_cost_eur(0)
+                own = per_member - paid / part.size + reporting
+                if paid < wanted or self.month == part.subsidy_until_month:
+                    part.subsidy_until_month = self.month
+                    self._tell("subsidy_ended", part.id, f"subsidy for partnership {part.id} ended")
+            can_pay = pop.cash_eur[idx] >= own
+            pop.cash_eur[idx[can_pay]] -= own
+            unable.update((part.id, int(m)) for m in idx[~can_pay])
+        return unable
+
+    # ---------------------------------------------------------------- 5. culture
+    def converge_cultures(self) -> None:
+        """Partners' cultures drift slowly towards their partnership's mean."""
+        if self.p.culture_convergence == 0:
+            return
+        culture = self.population.culture
+        for part in self._active.values():
+            idx = np.array(part.members)
+            culture[idx] = converge(culture[idx], self.p.culture_convergence)
+
+    # -------------------------------------------------------- 6. stay or leave
+    def decide_memberships(self, unable_to_pay: set[tuple[int, int]]) -> None:
+        """Each member stays or leaves for the first reason that applies; then dissolutions."""
+        pop, p = self.population, self.p
+        experience = pop.experience_factor(p.experience_scale)
+        for part in list(self._active.values()):
+            idx = np.array(part.members)
+            draws = self.rng.random((2, part.size))
+            trust_in_others = np.array(
+                [self.trust.mean_toward_others(m, part.members) for m in part.members]
+            )
+            waited = self.month - np.maximum(
+                part.last_result_month, [part.joined_month[m] for m in part.members]
+            )
+            patience = (
+                np.array([part.patience_months[m] for m in part.members])
+                * (1.0 + p.patience_trust_gain * trust_in_others)
+                * (1.0 + experience[idx])
+            )
+            reasons = np.column_stack(
+                [
+                    draws[0] < p.shock_rate,
+                    draws[1] < p.capacity_pull_rate * p.hours_per_membership
+                    / np.maximum(pop.capacity_hours[idx], 1e-9),
+                    [(part.id, m) in unable_to_pay for m in part.members],
+                    trust_in_others < p.leave_trust,
+                    waited > patience,
+                ]
+            )
+            leaving = reasons.any(axis=1)
+            causes = [DISSOLUTION_CAUSES[int(np.argmax(r))] for r in reasons[leaving]]
+            leader_left = part.leader in set(idx[leaving].tolist())
+            for member, cause in zip(idx[leaving].tolist(), causes, strict=True):
+                self._leave(part, member, cause)
+                self._tell("member_left", part.id,
+                           f"{self.organisations[member].name} left partnership {part.id}: "
+                           f"{CAUSE_WORDS[cause]}")
+            if part.size < 2:
+                self._dissolve(part, min(causes, key=DISSOLUTION_CAUSES.index))
+            elif self.month - part.last_result_month > p.stall_months:
+                self._dissolve(part, Cause.STALLED)
+            elif leader_left:
+                part.leader = self._choose_leader(part.members)
+                if part.leader is None:
+                    self._tell("leader_lost", part.id,
+                               f"partnership {part.id} lost its leader and nobody can take over")
+
+    def _leave(self, part: Partnership, member: int, cause: Cause) -> None:
+        part.members.remove(member)
+        part.joined_month.pop(member)
+        self._member_of[member].discard(part.id)
+        self.population.hours_used[member] -= self.p.hours_per_membership
+        self.population.memberships[member] -= 1
+        self.memberships.leave(part.id, member, self.month, str(cause))
+
+    def _dissolve(self, part: Partnership, cause: Cause) -> None:
+        for member in list(part.members):
+            self._leave(part, member, Cause.DISSOLVED)
+        part.ended_month = self.month
+        part.cause = cause
+        del self._active[part.id]
+        self.policy.manager.release(part.id)
+        self._counts[f"dissolved_{cause}"] += 1
+        self._tell("dissolved", part.id, f"partnership {part.id} dissolved: {CAUSE_WORDS[cause]}")
+
+    # ---------------------------------------------------------------- helpers
+    def _choose_leader(self, members: list[int]) -> int | None:
+        """The member most inclined to lead, if anyone is inclined enough (003 §3.2.2)."""
+        leadership = self.population.leadership[members]
+        best = int(np.argmax(leadership))
+        return members[best] if leadership[best] >= self.p.leader_threshold else None
+
+    def _competing(self, a: int, b: int) -> bool:
+        """Direct competitors: two SMEs in the same sector at the same chain stage."""
+        pop = self.population
+        return bool(
+            pop.regime[a] == Regime.COMMERCIAL
+            and pop.regime[b] == Regime.COMMERCIAL
+            and pop.sector[a] == pop.sector[b]
+            and pop.stage[a] == pop.stage[b]
+        )
+
+    def _competitor_pairs(self, idx: np.ndarray) -> int:
+        pop = self.population
+        firms = idx[pop.regime[idx] == Regime.COMMERCIAL]
+        if len(firms) < 2:
+            return 0
+        keys = pop.sector[firms] * (pop.stage.max() + 1) + pop.stage[firms]
+        _, counts = np.unique(keys, return_counts=True)
+        return int((counts * (counts - 1) // 2).sum())
+
+    def _current_partners(self, i: int) -> set[int]:
+        partners: set[int] = set()
+        for pid in self._member_of[i]:
+            partners.update(self._active[pid].members)
+        partners.discard(i)
+        return partners
+
+    def _tell(self, kind: str, partnership: int, text: str) -> None:
+        self.events.append(Event(self.month, kind, partnership, text))
+
+    def partnerships_of(self, organisation: int) -> list[int]:
+        """Ids of the active partnerships an organisation belongs to."""
+        return sorted(self._member_of[organisation])
+
+    @property
+    def active_partnerships(self) -> list[Partnership]:
+        return list(self._active.values())
+
+    # ----------------------------------------------------------------- outputs
+    def _collect(self) -> None:
+        pop = self.population
+        active = list(self._active.values())
+        sizes = [part.size for part in active]
+        graph = collaboration_graph(len(pop), (part.members for part in active))
+        dissolved = {f"dissolved_{c}": self._counts[f"dissolved_{c}"] for c in DISSOLUTION_CAUSES}
+        self.statistics = {
+            "active_partnerships": len(active),
+            "formed": self._counts["formed"],
+            "dissolved": sum(dissolved.values()),
+            **dissolved,
+            "members": sum(sizes),
+            "mean_size": float(np.mean(sizes)) if sizes else 0.0,
+            "share_collaborating": float((pop.memberships > 0).mean()),
+            "share_ever_collaborated": float(pop.ever_member.mean()),
+            "mean_trust": float(np.mean([self.trust.mean_among(a.members) for a in active]))
+            if active
+            else 0.0,
+            "subsidised_active": sum(a.subsidy_active(self.month) for a in active),
+            "subsidy_spent_eur": self.policy.subsidy.spent_eur,
+            "policy_spent_eur": self.policy.spent_eur,
+            **network_statistics(graph),
+        }
+        self.datacollector.collect(self)
+
+    def series(self) -> pd.DataFrame:
+        """Model-level time series, one row per month (month 0 is the initial state)."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame.insert(0, "month", np.arange(len(frame)))
+        return frame
+
+    def partnership_table(self) -> pd.DataFrame:
+        """One row per partnership; those alive now are censored at this month."""
+        return partnership_table(self.partnerships.values(), self.month, TYPE_NAMES.values())
+
+    def tie_table(self) -> pd.DataFrame:
+        """One row per invitation, with its score terms and decisive factor."""
+        return self.ties.table()
+
+    def membership_table(self) -> pd.DataFrame:
+        """One row per membership: who joined which partnership, when, and why they left."""
+        return self.memberships.table()
+
+
+def _reporter(key: str):
+    return lambda model: model.statistics[key]
+
+
+def _signature() -> inspect.Signature:
+    """Expose every parameter as a real keyword argument, for introspecting tools."""
+    params = [
+        inspect.Parameter("seed", inspect.Parameter.KEYWORD_ONLY, default=None),
+        inspect.Parameter("rng", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ]
+    params += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+        for name, (f, _) in specs().items()
+    ]
+    return inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *params])
+
+
+ClusterModel.__init__.__signature__ = _signature()

@@ -1,0 +1,222 @@
+"""The organisations: SMEs, knowledge institutions and government.
+
+Their state lives in `Population`, a set of numpy arrays indexed by organisation,
+because every step reads and writes it for all organisations at once. The Mesa
+agents (`SME`, `KnowledgeInstitution`, `Government`) give each organisation its
+identity, its place in Mesa's space and a readable view of its row, so Mesa's tools
+and the dashboard can work with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import mesa
+import numpy as np
+
+from clustersim import culture, motives, region
+from clustersim.parameters import Parameters
+
+EXPERTISE_AREAS = 5  # assumption: a handful of ICT specialisms
+
+
+class Regime(IntEnum):
+    """000: the three regimes collaboration crosses."""
+
+    COMMERCIAL = 0
+    NON_PROFIT = 1
+    PUBLIC = 2
+
+
+# Assumption: institutions' headcounts, used only for drawing and capacity checks.
+INSTITUTION_EMPLOYEES = {Regime.NON_PROFIT: 500.0, Regime.PUBLIC: 200.0}
+
+
+@dataclass
+class Population:
+    """Per-organisation state as arrays; row i is organisation i."""
+
+    regime: np.ndarray  # Regime codes
+    position_km: np.ndarray  # (n, 2)
+    employees: np.ndarray
+    sector: np.ndarray  # -1 for institutions
+    stage: np.ndarray  # value-chain stage, -1 for institutions
+    culture: np.ndarray  # (n, 6) in [0, 1]
+    motives: np.ndarray  # (n, 8) bool
+    ambition: np.ndarray  # [0, 1]
+    knowledge: np.ndarray  # ICT base knowledge / absorptive capacity, [0, 1]
+    expertise: np.ndarray  # (n, EXPERTISE_AREAS), rows sum to 1
+    leadership: np.ndarray  # propensity to lead, [0, 1]
+    capacity_hours: np.ndarray  # collaboration time per month
+    hours_used: np.ndarray
+    cash_eur: np.ndarray  # collaboration reserve
+    cash_ceiling_eur: np.ndarray
+    income_eur: np.ndarray  # monthly inflow into the reserve
+    experience: np.ndarray  # completed partnerships
+    memberships: np.ndarray  # active partnerships each belongs to
+    ever_member: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.regime)
+
+    def free_hours(self) -> np.ndarray:
+        return self.capacity_hours - self.hours_used
+
+    def experience_factor(self, scale: float) -> np.ndarray:
+        """Saturating effect of experience: 0 for novices, towards 1 for veterans."""
+        return 1.0 - np.exp(-self.experience / scale)
+
+
+def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
+    """Draw the region's organisations; SMEs first, then institutions, then government."""
+    n_sme, n_ki, n_gov = p.n_smes, p.n_knowledge_institutions, p.n_governments
+    n = n_sme + n_ki + n_gov
+    regimes = np.repeat(
+        np.array([Regime.COMMERCIAL, Regime.NON_PROFIT, Regime.PUBLIC], dtype=np.int8),
+        [n_sme, n_ki, n_gov],
+    )
+    is_sme = regimes == Regime.COMMERCIAL
+
+    centres = region.draw_centres(p.n_centres, p.region_km, rng)
+    positions = np.vstack(
+        [
+            region.scatter_around(centres, n_sme, p.centre_spread_km, p.region_km, rng),
+            region.place_in_centres(centres, n_ki + n_gov, p.region_km, rng),
+        ]
+    )
+
+    employees = np.empty(n)
+    # 003 fn. 1: small < 10, medium 10-100; SMEs stop at 250 employees.
+    employees[is_sme] = np.clip(
+        np.round(rng.lognormal(np.log(p.sme_median_employees), p.sme_employees_sigma, n_sme)),
+        1,
+        250,
+    )
+    employees[regimes == Regime.NON_PROFIT] = INSTITUTION_EMPLOYEES[Regime.NON_PROFIT]
+    employees[regimes == Regime.PUBLIC] = INSTITUTION_EMPLOYEES[Regime.PUBLIC]
+
+    sector = np.full(n, -1, dtype=np.int64)
+    stage = np.full(n, -1, dtype=np.int64)
+    sector[is_sme] = rng.integers(0, p.n_sectors, n_sme)
+    stage[is_sme] = rng.integers(0, p.n_value_chain_stages, n_sme)
+
+    # Knowledge: institutions know most (003 §2.1), government least among institutions.
+    knowledge_beta = {Regime.COMMERCIAL: (2, 3), Regime.NON_PROFIT: (8, 2), Regime.PUBLIC: (3, 4)}
+    knowledge = np.empty(n)
+    leadership = np.empty(n)
+    for reg, (a, b) in knowledge_beta.items():
+        rows = regimes == reg
+        knowledge[rows] = rng.beta(a, b, rows.sum())
+        leadership[rows] = rng.beta(2, 4, rows.sum())
+    # 003 §3.2.2: owners of larger firms know better what they want and have more time.
+    leadership[is_sme] = np.clip(leadership[is_sme] + 0.1 * np.log10(employees[is_sme]), 0, 1)
+
+    capacity = np.where(
+        is_sme, np.minimum(employees * p.hours_per_employee, p.max_sme_hours), p.institution_hours
+    )
+    income = np.where(is_sme, employees * p.income_eur_per_employee, p.institution_income_eur)
+    cash_ceiling = np.where(is_sme, employees * p.cash_eur_per_employee, 12 * income)
+
+    return Population(
+        regime=regimes,
+        position_km=positions,
+        employees=employees,
+        sector=sector,
+        stage=stage,
+        culture=culture.draw_cultures(regimes, p.culture_sd, rng),
+        motives=motives.draw_motives(n, rng),
+        ambition=rng.beta(2, 2, n),
+        knowledge=knowledge,
+        expertise=rng.dirichlet(np.full(EXPERTISE_AREAS, 0.5), n),
+        leadership=leadership,
+        capacity_hours=capacity,
+        hours_used=np.zeros(n),
+        cash_eur=cash_ceiling.copy(),
+        cash_ceiling_eur=cash_ceiling,
+        income_eur=income,
+        experience=np.zeros(n, dtype=np.int64),
+        memberships=np.zeros(n, dtype=np.int64),
+        ever_member=np.zeros(n, dtype=bool),
+    )
+
+
+class Organisation(mesa.Agent):
+    """One organisation: a Mesa agent whose state is row `index` of the population."""
+
+    regime: Regime
+    label: str
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _population(self) -> Population:
+        return self.model.population
+
+    @property
+    def name(self) -> str:
+        """Readable name for feeds and tooltips, e.g. 'SME 41'."""
+        return f"{self.label} {self.index}"
+
+    @property
+    def employees(self) -> float:
+        return float(self._population.employees[self.index])
+
+    @property
+    def culture(self) -> np.ndarray:
+        return self._population.culture[self.index]
+
+    @property
+    def knowledge(self) -> float:
+        return float(self._population.knowledge[self.index])
+
+    @property
+    def leadership(self) -> float:
+        return float(self._population.leadership[self.index])
+
+    @property
+    def experience(self) -> int:
+        return int(self._population.experience[self.index])
+
+    @property
+    def cash_eur(self) -> float:
+        return float(self._population.cash_eur[self.index])
+
+    @property
+    def partnerships(self) -> list[int]:
+        """Ids of the active partnerships this organisation belongs to."""
+        return self.model.partnerships_of(self.index)
+
+
+class SME(Organisation):
+    """A small or medium-sized firm: commercial regime, sector and value-chain stage."""
+
+    regime = Regime.COMMERCIAL
+    label = "SME"
+
+    @property
+    def sector(self) -> int:
+        return int(self._population.sector[self.index])
+
+    @property
+    def value_chain_stage(self) -> int:
+        return int(self._population.stage[self.index])
+
+
+class KnowledgeInstitution(Organisation):
+    """A university or research institute: non-profit, high knowledge, never a competitor."""
+
+    regime = Regime.NON_PROFIT
+    label = "knowledge institution"
+
+
+class Government(Organisation):
+    """A municipality or regional government: public regime, may join partnerships."""
+
+    regime = Regime.PUBLIC
+    label = "government"
+
+
+AGENT_CLASSES = {Regime.COMMERCIAL: SME, Regime.NON_PROFIT: KnowledgeInstitution, Regime.PUBLIC: Government}

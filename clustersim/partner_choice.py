@@ -1,0 +1,104 @@
+"""Partner choice: how an organisation scores the candidates it knows.
+
+The score of candidate j for chooser i is a weighted sum of terms in [0, 1]. The
+first five weights are the shares of 001's survey of what decided a partner choice
+(659 responses); culture fit and trust are the "soft factors". A chooser prefers its
+own regime, a preference that fades as it gains experience (000). Everything is
+computed for arrays of (chooser, candidate) pairs at once.
+
+For every tie, the factor contributing most to the score is recorded: the model's
+answer to 001's survey question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from clustersim.awareness import Awareness
+from clustersim.culture import culture_fit
+from clustersim.motives import goal_fit
+from clustersim.organisations import Population
+from clustersim.parameters import Parameters
+from clustersim.trust import TrustNetwork
+
+FACTORS = ("proximity", "goals", "ambition", "experience", "expertise", "culture", "trust")
+SURVEY_FACTORS = FACTORS[:5]  # the five factors 001's survey asked about
+
+
+@dataclass(frozen=True)
+class PartnerScore:
+    """The scoring rule: factor weights and the two shape parameters."""
+
+    weights: np.ndarray  # one per FACTORS entry
+    proximity_scale_km: float
+    same_regime_preference: float
+    experience_scale: float
+    reputation_weight: float
+
+    @classmethod
+    def from_parameters(cls, p: Parameters) -> PartnerScore:
+        weights = np.array(
+            [
+                p.weight_proximity,
+                p.weight_goals,
+                p.weight_ambition,
+                p.weight_experience,
+                p.weight_expertise,
+                p.weight_culture,
+                p.weight_trust,
+            ]
+        )
+        return cls(
+            weights,
+            p.proximity_scale_km,
+            p.same_regime_preference,
+            p.experience_scale,
+            p.reputation_weight,
+        )
+
+    def terms(
+        self,
+        population: Population,
+        awareness: Awareness,
+        trust: TrustNetwork,
+        chooser: int,
+        candidates: np.ndarray,
+    ) -> np.ndarray:
+        """(len(candidates), len(FACTORS)) term values in [0, 1] for one chooser."""
+        pop, i, c = population, chooser, candidates
+        distance = np.linalg.norm(pop.position_km[c] - pop.position_km[i], axis=1)
+        own = pop.expertise[i]
+        cosine = (pop.expertise[c] @ own) / (
+            np.linalg.norm(pop.expertise[c], axis=1) * np.linalg.norm(own)
+        )
+        known_trust = np.maximum(
+            trust.toward(i, c), trust.reputations(i, c, self.reputation_weight)
+        )
+        return np.column_stack(
+            [
+                np.exp(-distance / self.proximity_scale_km),
+                goal_fit(pop.motives[c], pop.motives[i]),
+                1.0 - np.abs(pop.ambition[c] - pop.ambition[i]),
+                1.0 - np.exp(-awareness.joint_partnerships(i, c)),
+                pop.knowledge[c] * (1.0 - cosine),  # complementary expertise, 003 §3.2.2
+                culture_fit(pop.culture[c], pop.culture[i]),
+                known_trust,
+            ]
+        )
+
+    def regime_factor(self, population: Population, chooser: int, candidates: np.ndarray):
+        """1 for the chooser's own regime, discounted for others until it is experienced."""
+        other = population.regime[candidates] != population.regime[chooser]
+        novice = np.exp(-population.experience[chooser] / self.experience_scale)
+        return 1.0 - self.same_regime_preference * novice * other
+
+    def scores(self, terms: np.ndarray, regime_factor: np.ndarray) -> np.ndarray:
+        """Weighted scores, normalised to [0, 1] by the sum of weights."""
+        total = self.weights.sum()
+        return (terms @ self.weights) * regime_factor / (total if total > 0 else 1.0)
+
+    def decisive_factor(self, terms: np.ndarray) -> np.ndarray:
+        """Index into FACTORS of the largest weighted term of each row."""
+        return np.argmax(terms * self.weights, axis=1)
