@@ -165,9 +165,12 @@ class ClusterModel(mesa.Model):
         terms = self.scorer.terms(pop, self.awareness, self.trust, initiator, candidates)
         scores = self.scorer.scores(terms, self.scorer.regime_factor(pop, initiator, candidates))
         noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
-        order = np.argsort(-noisy, kind="stable")[: planned - 1]
+        # Invite down the ranking until enough accept, asking at most twice the places.
+        order = np.argsort(-noisy, kind="stable")[: 2 * (planned - 1)]
+        accepted = self._accepts(initiator, candidates[order])
+        asked = int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1)
+        order, accepted = order[:asked], accepted[:asked]
         invitees = candidates[order]
-        accepted = self._accepts(initiator, invitees)
         members = [initiator, *invitees[accepted].tolist()]
         pid = self._found(members) if len(members) >= p.min_members else -1
         self.ties.add(

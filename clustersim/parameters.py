@@ -87,13 +87,13 @@ class Parameters:
                                         "Organisations within this distance know each other from the start.")
 
     # --- capacity --------------------------------------------------------------------
-    hours_per_employee: float = _param(1.5, "h/employee/month", 0.0, 160.0, "capacity", "003 §3.2.2: firms under 15-20 employees lack capacity",
+    hours_per_employee: float = _param(2.0, "h/employee/month", 0.0, 160.0, "capacity", "003 §3.2.2: firms under 15-20 employees lack capacity",
                                        "Collaboration time an SME can give per employee.")
     max_sme_hours: float = _param(48.0, "h/month", 0.0, 10_000.0, "capacity", "assumption: even large SMEs commit a few people part-time",
                                   "Upper bound on an SME's collaboration time.")
     institution_hours: float = _param(60.0, "h/month", 0.0, 10_000.0, "capacity", "assumption: a liaison office serves several projects",
                                       "Collaboration time of a knowledge institution or government body.")
-    hours_per_membership: float = _param(12.0, "h/month", 0.5, 1000.0, "capacity", "assumption: about three person-days a month per project",
+    hours_per_membership: float = _param(10.0, "h/month", 0.5, 1000.0, "capacity", "assumption: over a person-day a month per project",
                                          "Time one partnership takes from each member.")
     cash_eur_per_employee: float = _param(1500.0, "EUR/employee", 0.0, 1e7, "capacity", "assumption: a small reserve for non-core projects",
                                           "SME collaboration reserve at the start, and its ceiling.")
@@ -117,7 +117,7 @@ class Parameters:
                                    "Weight of organisational culture fit.")
     weight_trust: float = _param(0.10, "weight", 0.0, 10.0, "partner_choice", "003 §2.1: trust and reputation transfer",
                                  "Weight of current trust in the candidate.")
-    proximity_scale_km: float = _param(5.0, "km", 0.1, 2000.0, "partner_choice", "assumption: interest halves every ~3.5 km",
+    proximity_scale_km: float = _param(2.0, "km", 0.1, 2000.0, "partner_choice", "assumption: interest halves every ~1.4 km, beyond the literal neighbours",
                                        "Distance scale d0 of the proximity term exp(-d/d0).")
     same_regime_preference: float = _param(0.5, "share", 0.0, 1.0, "partner_choice", "000: partners of the same regime first, others with experience",
                                            "Score discount for another regime, fading with the chooser's experience.")
@@ -131,7 +131,7 @@ class Parameters:
                                      "Mean partnership size an initiator aims for.")
     min_members: int = _param(2, "members", 2, 50, "formation", "MODEL.md: a partnership needs at least two members",
                               "Smallest partnership that can form.")
-    expected_value_eur: float = _param(30_000.0, "EUR", 0.0, 1e8, "formation", "assumption: what a member expects from a fitting project",
+    expected_value_eur: float = _param(40_000.0, "EUR", 0.0, 1e8, "formation", "assumption: what a member expects from a fitting project",
                                        "Benefit a perfectly fitting partnership promises each invitee.")
     acceptance_noise: float = _param(0.3, "log-units", 0.0, 3.0, "formation", "003 §3.3: returns are uncertain",
                                      "Spread of invitees' benefit perceptions.")
@@ -139,7 +139,7 @@ class Parameters:
                                                 "Extra perceived benefit at full experience.")
 
     # --- work ------------------------------------------------------------------------
-    base_progress: float = _param(2.0, "work units/month", 0.0, 100.0, "work", "assumption, calibrated so main milestones take ~1.5-2 years",
+    base_progress: float = _param(3.0, "work units/month", 0.0, 100.0, "work", "assumption, calibrated so main milestones take ~1.5-2 years",
                                   "Progress of an ideal partnership per month.")
     milestone_work: float = _param(12.0, "work units", 0.1, 1000.0, "work", "assumption",
                                    "Work in one main milestone.")
@@ -183,7 +183,7 @@ class Parameters:
                                         "Monthly fraction by which members' cultures move towards their partnership's mean.")
 
     # --- leaving ---------------------------------------------------------------------
-    patience_months: float = _param(8.0, "months", 0.0, 240.0, "leaving", "003 §3.7: a result within 6-12 months sustains commitment",
+    patience_months: float = _param(10.0, "months", 0.0, 240.0, "leaving", "003 §3.7: a result within 6-12 months sustains commitment",
                                     "How long a member without trust or experience waits for a result.")
     patience_trust_gain: float = _param(3.0, "1/trust", 0.0, 100.0, "leaving", "assumption: trusting members wait longer",
                                         "Patience grows by this factor times mean trust in fellow members.")
@@ -191,7 +191,7 @@ class Parameters:
                                 "A member whose mean trust in its partners falls below this leaves.")
     shock_rate: float = _param(0.001, "1/member/month", 0.0, 1.0, "leaving", "003 §3.2.2: 2 of ~40 KLICT projects stopped early (champion lost)",
                                "Monthly chance of an owner change or a lost champion.")
-    capacity_pull_rate: float = _param(0.01, "1/month", 0.0, 1.0, "leaving", "003 §3.2.2: 'not unwillingness but inability'",
+    capacity_pull_rate: float = _param(0.004, "1/month", 0.0, 1.0, "leaving", "003 §3.2.2: 'not unwillingness but inability'",
                                        "Monthly chance that core work takes back the time, scaled by the membership's share of capacity.")
     stall_months: int = _param(30, "months", 1, 1200, "leaving", "MODEL.md: a partnership that stalls too long dissolves",
                                "A partnership with no result for this long dissolves.")
