@@ -27,7 +27,9 @@ def _positive_int(name: str):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
         return value
@@ -44,27 +46,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"clustersim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run one model and write its tables",
-                         description="Run one model from a config file, print a summary and "
-                         "write series, partnerships, ties and memberships as Parquet plus a "
-                         "manifest.json.")
+    run = sub.add_parser(
+        "run",
+        help="run one model and write its tables",
+        description="Run one model from a config file, print a summary and "
+        "write series, partnerships, ties and memberships as Parquet plus a "
+        "manifest.json.",
+    )
     run.add_argument("config", type=Path, help="config file, e.g. configs/baseline.toml")
-    run.add_argument("--seed", type=_positive_int("--seed"), default=1,
-                     help="random seed (default 1); the same seed gives the same results")
-    run.add_argument("--months", type=_positive_int("--months"), default=None,
-                     help="horizon in months (default: the config's `months`)")
-    run.add_argument("--out", type=Path, default=None,
-                     help="output folder (default results/<config name>-seed<seed>)")
+    run.add_argument(
+        "--seed",
+        type=_positive_int("--seed"),
+        default=1,
+        help="random seed (default 1); the same seed gives the same results",
+    )
+    run.add_argument(
+        "--months",
+        type=_positive_int("--months"),
+        default=None,
+        help="horizon in months (default: the config's `months`)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default results/<config name>-seed<seed>)",
+    )
     run.set_defaults(handler=_run)
 
-    validate = sub.add_parser("validate", help="check a config file without running it",
-                              description="Check a config file and its bases; exit 0 if valid.")
+    validate = sub.add_parser(
+        "validate",
+        help="check a config file without running it",
+        description="Check a config file and its bases; exit 0 if valid.",
+    )
     validate.add_argument("config", type=Path, help="config file to check")
     validate.set_defaults(handler=_validate)
 
-    params = sub.add_parser("params", help="print every parameter with default, unit and source",
-                            description="Print the parameter table (Markdown) or a full "
-                            "baseline config (TOML).")
+    params = sub.add_parser(
+        "params",
+        help="print every parameter with default, unit and source",
+        description="Print the parameter table (Markdown) or a full baseline config (TOML).",
+    )
     params.add_argument("--toml", action="store_true", help="print a full baseline config")
     params.set_defaults(handler=_params)
     return parser
@@ -96,8 +118,10 @@ def _validate(args: argparse.Namespace) -> None:
     defaults = Parameters().as_dict()
     changed = [k for k, v in config.parameters.as_dict().items() if v != defaults[k]]
     chain = " -> ".join(str(p) for p in config.chain)
-    print(f"ok: {args.config} is valid ({config.name}; {chain}; "
-          f"differs from the defaults in: {', '.join(changed) or 'nothing'})")
+    print(
+        f"ok: {args.config} is valid ({config.name}; {chain}; "
+        f"differs from the defaults in: {', '.join(changed) or 'nothing'})"
+    )
 
 
 def _params(args: argparse.Namespace) -> None:

@@ -37,8 +37,11 @@ from clustersim.records import Event, MembershipLog, TieLog, partnership_table
 from clustersim.region import neighbours_within
 from clustersim.trust import TrustNetwork
 
-TYPE_NAMES = {Regime.COMMERCIAL: "sme", Regime.NON_PROFIT: "knowledge_institution",
-              Regime.PUBLIC: "government"}
+TYPE_NAMES = {
+    Regime.COMMERCIAL: "sme",
+    Regime.NON_PROFIT: "knowledge_institution",
+    Regime.PUBLIC: "government",
+}
 
 CAUSE_WORDS = {
     Cause.SHOCK: "a key member was lost (owner change or champion left)",
@@ -105,9 +108,7 @@ class ClusterModel(mesa.Model):
         self.month = 0
         self._counts: Counter[str] = Counter()
         self.statistics: dict[str, float] = {}
-        self.datacollector = DataCollector(
-            model_reporters={key: _reporter(key) for key in SERIES}
-        )
+        self.datacollector = DataCollector(model_reporters={key: _reporter(key) for key in SERIES})
         self._collect()
         self.running = True
 
@@ -174,8 +175,14 @@ class ClusterModel(mesa.Model):
         members = [initiator, *invitees[accepted].tolist()]
         pid = self._found(members) if len(members) >= p.min_members else -1
         self.ties.add(
-            self.month, initiator, invitees, terms[order], scores[order],
-            self.scorer.decisive_factor(terms[order]), accepted, pid,
+            self.month,
+            initiator,
+            invitees,
+            terms[order],
+            scores[order],
+            self.scorer.decisive_factor(terms[order]),
+            accepted,
+            pid,
         )
 
     def _accepts(self, initiator: int, invitees: np.ndarray) -> np.ndarray:
@@ -189,9 +196,7 @@ class ClusterModel(mesa.Model):
         view = np.vstack(
             [self.scorer.terms(pop, self.awareness, self.trust, int(j), one) for j in invitees]
         )
-        regime = np.array(
-            [self.scorer.regime_factor(pop, int(j), one)[0] for j in invitees]
-        )
+        regime = np.array([self.scorer.regime_factor(pop, int(j), one)[0] for j in invitees])
         fit = self.scorer.scores(view, regime)
         planned = np.append(invitees, initiator)
         firms = int((pop.regime[planned] == Regime.COMMERCIAL).sum())
@@ -203,9 +208,10 @@ class ClusterModel(mesa.Model):
             cost += subsidy.admin_cost_eur(months)
         overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
         scale = (len(planned) / 2) ** 0.25  # bigger partnerships promise more
-        experience = 1.0 + p.experience_acceptance_bonus * pop.experience_factor(
-            p.experience_scale
-        )[invitees]
+        experience = (
+            1.0
+            + p.experience_acceptance_bonus * pop.experience_factor(p.experience_scale)[invitees]
+        )
         perceived = self.rng.lognormal(0.0, p.acceptance_noise, len(invitees))
         benefit = p.expected_value_eur * fit * overlap * scale * experience * perceived
         return benefit > cost
@@ -245,9 +251,7 @@ class ClusterModel(mesa.Model):
             competitor_pairs=self._competitor_pairs(idx),
             built_on_existing_ties=built_on_ties,
             culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
-            composition={
-                TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime
-            },
+            composition={TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime},
             patience_months=dict(zip(members, patience.tolist(), strict=True)),
             joined_month=dict.fromkeys(members, self.month),
         )
@@ -263,7 +267,8 @@ class ClusterModel(mesa.Model):
         lead = self.organisations[members[0]].name
         subsidy = ", subsidised" if subsidised else ""
         self._tell(
-            "formed", pid,
+            "formed",
+            pid,
             f"{lead} and {len(members) - 1} partner{'s' if len(members) > 2 else ''} formed "
             f"partnership {pid} ({len(members)} members{subsidy})",
         )
@@ -305,14 +310,20 @@ class ClusterModel(mesa.Model):
         part.last_result_month = self.month
         if reached.quick_win:
             part.quick_win_month = self.month
-            self._tell("quick_win", part.id,
-                       f"partnership {part.id} reached its quick win in month {self.month}")
+            self._tell(
+                "quick_win",
+                part.id,
+                f"partnership {part.id} reached its quick win in month {self.month}",
+            )
         else:
             part.main_milestones_reached += 1
             if part.main_milestones_reached == 1:
                 pop.experience[idx] += 1  # a completed project: 003 §2.2
-            self._tell("milestone", part.id,
-                       f"partnership {part.id} reached milestone {part.main_milestones_reached}")
+            self._tell(
+                "milestone",
+                part.id,
+                f"partnership {part.id} reached milestone {part.main_milestones_reached}",
+            )
         pop.cash_eur[idx] = np.minimum(
             pop.cash_eur[idx] + p.milestone_value_eur * reached.value_share,
             pop.cash_ceiling_eur[idx],
@@ -406,7 +417,9 @@ class ClusterModel(mesa.Model):
             reasons = np.column_stack(
                 [
                     draws[0] < p.shock_rate,
-                    draws[1] < p.capacity_pull_rate * p.hours_per_membership
+                    draws[1]
+                    < p.capacity_pull_rate
+                    * p.hours_per_membership
                     / np.maximum(pop.capacity_hours[idx], 1e-9),
                     [(part.id, m) in unable_to_pay for m in part.members],
                     trust_in_others < p.leave_trust,
@@ -418,9 +431,12 @@ class ClusterModel(mesa.Model):
             leader_left = part.leader in set(idx[leaving].tolist())
             for member, cause in zip(idx[leaving].tolist(), causes, strict=True):
                 self._leave(part, member, cause)
-                self._tell("member_left", part.id,
-                           f"{self.organisations[member].name} left partnership {part.id}: "
-                           f"{CAUSE_WORDS[cause]}")
+                self._tell(
+                    "member_left",
+                    part.id,
+                    f"{self.organisations[member].name} left partnership {part.id}: "
+                    f"{CAUSE_WORDS[cause]}",
+                )
             if part.size < 2:
                 self._dissolve(part, min(causes, key=DISSOLUTION_CAUSES.index))
             elif self.month - part.last_result_month > p.stall_months:
@@ -428,8 +444,11 @@ class ClusterModel(mesa.Model):
             elif leader_left:
                 part.leader = self._choose_leader(part.members)
                 if part.leader is None:
-                    self._tell("leader_lost", part.id,
-                               f"partnership {part.id} lost its leader and nobody can take over")
+                    self._tell(
+                        "leader_lost",
+                        part.id,
+                        f"partnership {part.id} lost its leader and nobody can take over",
+                    )
 
     def _leave(self, part: Partnership, member: int, cause: Cause) -> None:
         part.members.remove(member)
@@ -552,7 +571,9 @@ def _signature() -> inspect.Signature:
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
         for name, (f, _) in specs().items()
     ]
-    return inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *params])
+    return inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *params]
+    )
 
 
 ClusterModel.__init__.__signature__ = _signature()

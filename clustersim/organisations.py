@@ -219,4 +219,8 @@ class Government(Organisation):
     label = "government"
 
 
-AGENT_CLASSES = {Regime.COMMERCIAL: SME, Regime.NON_PROFIT: KnowledgeInstitution, Regime.PUBLIC: Government}
+AGENT_CLASSES = {
+    Regime.COMMERCIAL: SME,
+    Regime.NON_PROFIT: KnowledgeInstitution,
+    Regime.PUBLIC: Government,
+}

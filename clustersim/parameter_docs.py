@@ -55,7 +55,6 @@ def markdown_table() -> str:
     for name, (_, spec) in specs().items():
         value = _toml_value(getattr(defaults, name))
         rng = "true / false" if spec.unit == "switch" else f"{spec.low:g} – {spec.high:g}"
-        rows.append(
-            f"| `{name}` | {spec.group} | {value} | {spec.unit} | {rng} | {spec.doc} | {spec.source} |"
-        )
+        cells = [f"`{name}`", spec.group, value, spec.unit, rng, spec.doc, spec.source]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"

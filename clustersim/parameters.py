@@ -57,194 +57,742 @@ class Parameters:
     """The full, validated parameter set of one model run."""
 
     # --- run -------------------------------------------------------------------------
-    months: int = _param(120, "months", 1, 1200, "run", "MODEL.md: one step = one month, 10-year horizon",
-                         "Horizon of a run; partnerships alive then are censored.")
+    months: int = _param(
+        120,
+        "months",
+        1,
+        1200,
+        "run",
+        "MODEL.md: one step = one month, 10-year horizon",
+        "Horizon of a run; partnerships alive then are censored.",
+    )
 
     # --- population ------------------------------------------------------------------
-    n_smes: int = _param(300, "organisations", 2, 200_000, "population", "assumption: a metropolitan ICT SME population, scaled for fast runs",
-                         "Number of SMEs.")
-    n_knowledge_institutions: int = _param(8, "organisations", 0, 10_000, "population", "003 §2.1: knowledge institutions belong to a cluster",
-                                           "Number of universities and research institutes.")
-    n_governments: int = _param(3, "organisations", 0, 10_000, "population", "000: public regime (municipality, region)",
-                                "Number of government organisations that may join partnerships.")
-    sme_median_employees: float = _param(8.0, "employees", 1.0, 250.0, "population", "003 fn. 1 (CBS): most SMEs are small (< 10 employees)",
-                                         "Median of the log-normal SME size distribution.")
-    sme_employees_sigma: float = _param(1.0, "log-employees", 0.0, 3.0, "population", "assumption: heavy-tailed firm sizes, ~1% above 100 employees",
-                                        "Spread of log employees.")
-    n_sectors: int = _param(3, "sectors", 1, 50, "population", "003 §2.1: horizontal collaboration is within a sector",
-                            "Number of sectors; SMEs in one sector at one chain stage are direct competitors.")
-    n_value_chain_stages: int = _param(4, "stages", 1, 20, "population", "003 §2.1: vertical collaboration spans stages of one value chain",
-                                       "Number of value-chain stages.")
+    n_smes: int = _param(
+        300,
+        "organisations",
+        2,
+        200_000,
+        "population",
+        "assumption: a metropolitan ICT SME population, scaled for fast runs",
+        "Number of SMEs.",
+    )
+    n_knowledge_institutions: int = _param(
+        8,
+        "organisations",
+        0,
+        10_000,
+        "population",
+        "003 §2.1: knowledge institutions belong to a cluster",
+        "Number of universities and research institutes.",
+    )
+    n_governments: int = _param(
+        3,
+        "organisations",
+        0,
+        10_000,
+        "population",
+        "000: public regime (municipality, region)",
+        "Number of government organisations that may join partnerships.",
+    )
+    sme_median_employees: float = _param(
+        8.0,
+        "employees",
+        1.0,
+        250.0,
+        "population",
+        "003 fn. 1 (CBS): most SMEs are small (< 10 employees)",
+        "Median of the log-normal SME size distribution.",
+    )
+    sme_employees_sigma: float = _param(
+        1.0,
+        "log-employees",
+        0.0,
+        3.0,
+        "population",
+        "assumption: heavy-tailed firm sizes, ~1% above 100 employees",
+        "Spread of log employees.",
+    )
+    n_sectors: int = _param(
+        3,
+        "sectors",
+        1,
+        50,
+        "population",
+        "003 §2.1: horizontal collaboration is within a sector",
+        "Number of sectors; SMEs in one sector at one chain stage are direct competitors.",
+    )
+    n_value_chain_stages: int = _param(
+        4,
+        "stages",
+        1,
+        20,
+        "population",
+        "003 §2.1: vertical collaboration spans stages of one value chain",
+        "Number of value-chain stages.",
+    )
 
     # --- region ----------------------------------------------------------------------
-    region_km: float = _param(50.0, "km", 1.0, 2000.0, "region", "MODEL.md: a metropolitan region of about 50 x 50 km",
-                              "Side of the square region.")
-    n_centres: int = _param(5, "centres", 1, 1000, "region", "MODEL.md: organisations cluster around business parks and town centres",
-                            "Number of business parks / town centres.")
-    centre_spread_km: float = _param(3.0, "km", 0.1, 500.0, "region", "assumption: a business park is a few km across",
-                                     "Standard deviation of SME locations around their centre.")
-    awareness_radius_km: float = _param(2.0, "km", 0.0, 2000.0, "region", "003 §3.6.2: most small firms only know their literal neighbours",
-                                        "Organisations within this distance know each other from the start.")
+    region_km: float = _param(
+        50.0,
+        "km",
+        1.0,
+        2000.0,
+        "region",
+        "MODEL.md: a metropolitan region of about 50 x 50 km",
+        "Side of the square region.",
+    )
+    n_centres: int = _param(
+        5,
+        "centres",
+        1,
+        1000,
+        "region",
+        "MODEL.md: organisations cluster around business parks and town centres",
+        "Number of business parks / town centres.",
+    )
+    centre_spread_km: float = _param(
+        3.0,
+        "km",
+        0.1,
+        500.0,
+        "region",
+        "assumption: a business park is a few km across",
+        "Standard deviation of SME locations around their centre.",
+    )
+    awareness_radius_km: float = _param(
+        2.0,
+        "km",
+        0.0,
+        2000.0,
+        "region",
+        "003 §3.6.2: most small firms only know their literal neighbours",
+        "Organisations within this distance know each other from the start.",
+    )
 
     # --- capacity --------------------------------------------------------------------
-    hours_per_employee: float = _param(2.0, "h/employee/month", 0.0, 160.0, "capacity", "003 §3.2.2: firms under 15-20 employees lack capacity",
-                                       "Collaboration time an SME can give per employee.")
-    max_sme_hours: float = _param(48.0, "h/month", 0.0, 10_000.0, "capacity", "assumption: even large SMEs commit a few people part-time",
-                                  "Upper bound on an SME's collaboration time.")
-    institution_hours: float = _param(60.0, "h/month", 0.0, 10_000.0, "capacity", "assumption: a liaison office serves several projects",
-                                      "Collaboration time of a knowledge institution or government body.")
-    hours_per_membership: float = _param(10.0, "h/month", 0.5, 1000.0, "capacity", "assumption: over a person-day a month per project",
-                                         "Time one partnership takes from each member.")
-    cash_eur_per_employee: float = _param(1500.0, "EUR/employee", 0.0, 1e7, "capacity", "assumption: a small reserve for non-core projects",
-                                          "SME collaboration reserve at the start, and its ceiling.")
-    income_eur_per_employee: float = _param(60.0, "EUR/employee/month", 0.0, 1e6, "capacity", "assumption",
-                                            "What an SME can put into its collaboration reserve each month.")
-    institution_income_eur: float = _param(10_000.0, "EUR/month", 0.0, 1e9, "capacity", "assumption: institutions have a project budget",
-                                           "Monthly collaboration budget of institutions and government.")
+    hours_per_employee: float = _param(
+        2.0,
+        "h/employee/month",
+        0.0,
+        160.0,
+        "capacity",
+        "003 §3.2.2: firms under 15-20 employees lack capacity",
+        "Collaboration time an SME can give per employee.",
+    )
+    max_sme_hours: float = _param(
+        48.0,
+        "h/month",
+        0.0,
+        10_000.0,
+        "capacity",
+        "assumption: even large SMEs commit a few people part-time",
+        "Upper bound on an SME's collaboration time.",
+    )
+    institution_hours: float = _param(
+        60.0,
+        "h/month",
+        0.0,
+        10_000.0,
+        "capacity",
+        "assumption: a liaison office serves several projects",
+        "Collaboration time of a knowledge institution or government body.",
+    )
+    hours_per_membership: float = _param(
+        10.0,
+        "h/month",
+        0.5,
+        1000.0,
+        "capacity",
+        "assumption: over a person-day a month per project",
+        "Time one partnership takes from each member.",
+    )
+    cash_eur_per_employee: float = _param(
+        1500.0,
+        "EUR/employee",
+        0.0,
+        1e7,
+        "capacity",
+        "assumption: a small reserve for non-core projects",
+        "SME collaboration reserve at the start, and its ceiling.",
+    )
+    income_eur_per_employee: float = _param(
+        60.0,
+        "EUR/employee/month",
+        0.0,
+        1e6,
+        "capacity",
+        "assumption",
+        "What an SME can put into its collaboration reserve each month.",
+    )
+    institution_income_eur: float = _param(
+        10_000.0,
+        "EUR/month",
+        0.0,
+        1e9,
+        "capacity",
+        "assumption: institutions have a project budget",
+        "Monthly collaboration budget of institutions and government.",
+    )
 
     # --- partner choice --------------------------------------------------------------
-    weight_proximity: float = _param(0.325, "weight", 0.0, 10.0, "partner_choice", "001 phase 4: 214/659 = 32.5 %",
-                                     "Weight of geographic proximity in the partner score.")
-    weight_goals: float = _param(0.249, "weight", 0.0, 10.0, "partner_choice", "001 phase 4: 164/659 = 24.9 %",
-                                 "Weight of matching goals (motive profiles).")
-    weight_ambition: float = _param(0.219, "weight", 0.0, 10.0, "partner_choice", "001 phase 4: 144/659 = 21.9 %",
-                                    "Weight of matching ambition.")
-    weight_experience: float = _param(0.106, "weight", 0.0, 10.0, "partner_choice", "001 phase 4: 70/659 = 10.6 %",
-                                      "Weight of previous experience with the candidate.")
-    weight_expertise: float = _param(0.102, "weight", 0.0, 10.0, "partner_choice", "001 phase 4: 67/659 = 10.2 %",
-                                     "Weight of the candidate's complementary expertise.")
-    weight_culture: float = _param(0.10, "weight", 0.0, 10.0, "partner_choice", "001: 'the soft factors count too'; 003 §2.2",
-                                   "Weight of organisational culture fit.")
-    weight_trust: float = _param(0.10, "weight", 0.0, 10.0, "partner_choice", "003 §2.1: trust and reputation transfer",
-                                 "Weight of current trust in the candidate.")
-    proximity_scale_km: float = _param(2.0, "km", 0.1, 2000.0, "partner_choice", "assumption: interest halves every ~1.4 km, beyond the literal neighbours",
-                                       "Distance scale d0 of the proximity term exp(-d/d0).")
-    same_regime_preference: float = _param(0.5, "share", 0.0, 1.0, "partner_choice", "000: partners of the same regime first, others with experience",
-                                           "Score discount for another regime, fading with the chooser's experience.")
-    choice_noise: float = _param(0.05, "score", 0.0, 1.0, "partner_choice", "assumption: choices are not perfectly informed",
-                                 "Scale of Gumbel noise added to partner scores.")
+    weight_proximity: float = _param(
+        0.325,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001 phase 4: 214/659 = 32.5 %",
+        "Weight of geographic proximity in the partner score.",
+    )
+    weight_goals: float = _param(
+        0.249,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001 phase 4: 164/659 = 24.9 %",
+        "Weight of matching goals (motive profiles).",
+    )
+    weight_ambition: float = _param(
+        0.219,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001 phase 4: 144/659 = 21.9 %",
+        "Weight of matching ambition.",
+    )
+    weight_experience: float = _param(
+        0.106,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001 phase 4: 70/659 = 10.6 %",
+        "Weight of previous experience with the candidate.",
+    )
+    weight_expertise: float = _param(
+        0.102,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001 phase 4: 67/659 = 10.2 %",
+        "Weight of the candidate's complementary expertise.",
+    )
+    weight_culture: float = _param(
+        0.10,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "001: 'the soft factors count too'; 003 §2.2",
+        "Weight of organisational culture fit.",
+    )
+    weight_trust: float = _param(
+        0.10,
+        "weight",
+        0.0,
+        10.0,
+        "partner_choice",
+        "003 §2.1: trust and reputation transfer",
+        "Weight of current trust in the candidate.",
+    )
+    proximity_scale_km: float = _param(
+        2.0,
+        "km",
+        0.1,
+        2000.0,
+        "partner_choice",
+        "assumption: interest halves every ~1.4 km, beyond the literal neighbours",
+        "Distance scale d0 of the proximity term exp(-d/d0).",
+    )
+    same_regime_preference: float = _param(
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "partner_choice",
+        "000: partners of the same regime first, others with experience",
+        "Score discount for another regime, fading with the chooser's experience.",
+    )
+    choice_noise: float = _param(
+        0.05,
+        "score",
+        0.0,
+        1.0,
+        "partner_choice",
+        "assumption: choices are not perfectly informed",
+        "Scale of Gumbel noise added to partner scores.",
+    )
 
     # --- formation -------------------------------------------------------------------
-    initiation_rate: float = _param(0.03, "1/month", 0.0, 1.0, "formation", "assumption",
-                                    "Monthly chance that an organisation with full leadership and free capacity starts a partnership.")
-    target_size_mean: float = _param(5.0, "members", 2.0, 50.0, "formation", "003 §3.2.2: KLICT projects have about 5 firms",
-                                     "Mean partnership size an initiator aims for.")
-    min_members: int = _param(2, "members", 2, 50, "formation", "MODEL.md: a partnership needs at least two members",
-                              "Smallest partnership that can form.")
-    expected_value_eur: float = _param(40_000.0, "EUR", 0.0, 1e8, "formation", "assumption: what a member expects from a fitting project",
-                                       "Benefit a perfectly fitting partnership promises each invitee.")
-    acceptance_noise: float = _param(0.3, "log-units", 0.0, 3.0, "formation", "003 §3.3: returns are uncertain",
-                                     "Spread of invitees' benefit perceptions.")
-    experience_acceptance_bonus: float = _param(0.5, "share", 0.0, 10.0, "formation", "003 §2.2: experienced firms see costs and benefits better",
-                                                "Extra perceived benefit at full experience.")
+    initiation_rate: float = _param(
+        0.03,
+        "1/month",
+        0.0,
+        1.0,
+        "formation",
+        "assumption",
+        "Monthly chance that an organisation with full leadership and free capacity starts a partnership.",
+    )
+    target_size_mean: float = _param(
+        5.0,
+        "members",
+        2.0,
+        50.0,
+        "formation",
+        "003 §3.2.2: KLICT projects have about 5 firms",
+        "Mean partnership size an initiator aims for.",
+    )
+    min_members: int = _param(
+        2,
+        "members",
+        2,
+        50,
+        "formation",
+        "MODEL.md: a partnership needs at least two members",
+        "Smallest partnership that can form.",
+    )
+    expected_value_eur: float = _param(
+        40_000.0,
+        "EUR",
+        0.0,
+        1e8,
+        "formation",
+        "assumption: what a member expects from a fitting project",
+        "Benefit a perfectly fitting partnership promises each invitee.",
+    )
+    acceptance_noise: float = _param(
+        0.3,
+        "log-units",
+        0.0,
+        3.0,
+        "formation",
+        "003 §3.3: returns are uncertain",
+        "Spread of invitees' benefit perceptions.",
+    )
+    experience_acceptance_bonus: float = _param(
+        0.5,
+        "share",
+        0.0,
+        10.0,
+        "formation",
+        "003 §2.2: experienced firms see costs and benefits better",
+        "Extra perceived benefit at full experience.",
+    )
 
     # --- work ------------------------------------------------------------------------
-    base_progress: float = _param(3.0, "work units/month", 0.0, 100.0, "work", "assumption, calibrated so main milestones take ~1.5-2 years",
-                                  "Progress of an ideal partnership per month.")
-    milestone_work: float = _param(12.0, "work units", 0.1, 1000.0, "work", "assumption",
-                                   "Work in one main milestone.")
-    milestone_months: int = _param(18, "months", 1, 240, "work", "003 §3.1: large projects take years",
-                                   "Planned months to each main milestone; missing it disappoints members.")
-    milestone_value_eur: float = _param(15_000.0, "EUR/member", 0.0, 1e8, "work", "assumption",
-                                        "Benefit each member gets when a main milestone is reached.")
-    preparation_cost_eur: float = _param(800.0, "EUR/member/month", 0.0, 1e7, "work", "003 §3.1 PortNET: 90 % of spending before any result",
-                                         "Monthly cost per member until the first result.")
-    running_cost_eur: float = _param(100.0, "EUR/member/month", 0.0, 1e7, "work", "003 §3.1 PortNET: 10 % after the preparation",
-                                     "Monthly cost per member after the first result.")
-    progress_noise: float = _param(0.3, "log-units", 0.0, 3.0, "work", "assumption",
-                                   "Month-to-month spread of progress.")
-    coordination_drag: float = _param(0.3, "1/member", 0.0, 10.0, "work", "003 §3.2.2: with many members and no leader, progress stalls",
-                                      "Slow-down per member beyond two, removed in proportion to the leader's leadership.")
-    leader_threshold: float = _param(0.35, "leadership", 0.0, 1.0, "work", "003 §3.2.2: appoint a 'trekker' per project",
-                                     "Least leadership a member needs to lead.")
-    competitor_drag: float = _param(0.4, "share", 0.0, 1.0, "work", "003 §2.2, §3.7: direct competitors are a failure factor",
-                                    "Progress lost when every pair of members competes directly.")
-    culture_drag: float = _param(0.8, "share", 0.0, 1.0, "work", "003 §2.2: cultural differences cause failure more than structure",
-                                 "Progress lost per unit of culture misfit.")
-    free_rider_share: float = _param(0.5, "share", 0.0, 1.0, "work", "003 §2.2: free riding threatens stability",
-                                     "A member giving less than this share of the mean time is a free rider.")
-    free_rider_detection: float = _param(0.1, "1/month", 0.0, 1.0, "work", "assumption",
-                                         "Monthly chance that partners notice a free rider.")
+    base_progress: float = _param(
+        3.0,
+        "work units/month",
+        0.0,
+        100.0,
+        "work",
+        "assumption, calibrated so main milestones take ~1.5-2 years",
+        "Progress of an ideal partnership per month.",
+    )
+    milestone_work: float = _param(
+        12.0, "work units", 0.1, 1000.0, "work", "assumption", "Work in one main milestone."
+    )
+    milestone_months: int = _param(
+        18,
+        "months",
+        1,
+        240,
+        "work",
+        "003 §3.1: large projects take years",
+        "Planned months to each main milestone; missing it disappoints members.",
+    )
+    milestone_value_eur: float = _param(
+        15_000.0,
+        "EUR/member",
+        0.0,
+        1e8,
+        "work",
+        "assumption",
+        "Benefit each member gets when a main milestone is reached.",
+    )
+    preparation_cost_eur: float = _param(
+        800.0,
+        "EUR/member/month",
+        0.0,
+        1e7,
+        "work",
+        "003 §3.1 PortNET: 90 % of spending before any result",
+        "Monthly cost per member until the first result.",
+    )
+    running_cost_eur: float = _param(
+        100.0,
+        "EUR/member/month",
+        0.0,
+        1e7,
+        "work",
+        "003 §3.1 PortNET: 10 % after the preparation",
+        "Monthly cost per member after the first result.",
+    )
+    progress_noise: float = _param(
+        0.3, "log-units", 0.0, 3.0, "work", "assumption", "Month-to-month spread of progress."
+    )
+    coordination_drag: float = _param(
+        0.3,
+        "1/member",
+        0.0,
+        10.0,
+        "work",
+        "003 §3.2.2: with many members and no leader, progress stalls",
+        "Slow-down per member beyond two, removed in proportion to the leader's leadership.",
+    )
+    leader_threshold: float = _param(
+        0.35,
+        "leadership",
+        0.0,
+        1.0,
+        "work",
+        "003 §3.2.2: appoint a 'trekker' per project",
+        "Least leadership a member needs to lead.",
+    )
+    competitor_drag: float = _param(
+        0.4,
+        "share",
+        0.0,
+        1.0,
+        "work",
+        "003 §2.2, §3.7: direct competitors are a failure factor",
+        "Progress lost when every pair of members competes directly.",
+    )
+    culture_drag: float = _param(
+        0.8,
+        "share",
+        0.0,
+        1.0,
+        "work",
+        "003 §2.2: cultural differences cause failure more than structure",
+        "Progress lost per unit of culture misfit.",
+    )
+    free_rider_share: float = _param(
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "work",
+        "003 §2.2: free riding threatens stability",
+        "A member giving less than this share of the mean time is a free rider.",
+    )
+    free_rider_detection: float = _param(
+        0.1,
+        "1/month",
+        0.0,
+        1.0,
+        "work",
+        "assumption",
+        "Monthly chance that partners notice a free rider.",
+    )
 
     # --- trust -----------------------------------------------------------------------
-    trust_gain: float = _param(0.15, "share of gap", 0.0, 1.0, "trust", "003 §3.7: trust is built by small successes",
-                                "Fraction of the gap to 1 that trust gains on a success.")
-    trust_loss: float = _param(0.3, "share", 0.0, 1.0, "trust", "assumption: trust is lost faster than it is won",
-                                "Fraction of trust lost on a disappointment.")
-    formation_trust: float = _param(0.3, "trust", 0.0, 1.0, "trust", "001 phase 5: a letter of intent and trust building",
-                                     "Trust members grant each other when they sign up.")
-    reputation_weight: float = _param(0.8, "share", 0.0, 1.0, "trust", "003 §2.1: A trusts B, B trusts C, so A trusts C",
-                                      "Share of trust passed on through a shared partner.")
+    trust_gain: float = _param(
+        0.15,
+        "share of gap",
+        0.0,
+        1.0,
+        "trust",
+        "003 §3.7: trust is built by small successes",
+        "Fraction of the gap to 1 that trust gains on a success.",
+    )
+    trust_loss: float = _param(
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        "trust",
+        "assumption: trust is lost faster than it is won",
+        "Fraction of trust lost on a disappointment.",
+    )
+    formation_trust: float = _param(
+        0.3,
+        "trust",
+        0.0,
+        1.0,
+        "trust",
+        "001 phase 5: a letter of intent and trust building",
+        "Trust members grant each other when they sign up.",
+    )
+    reputation_weight: float = _param(
+        0.8,
+        "share",
+        0.0,
+        1.0,
+        "trust",
+        "003 §2.1: A trusts B, B trusts C, so A trusts C",
+        "Share of trust passed on through a shared partner.",
+    )
 
     # --- culture ---------------------------------------------------------------------
-    culture_sd: float = _param(0.15, "culture", 0.0, 0.5, "culture", "assumption: organisations vary within a regime",
-                               "Spread of each culture dimension around its regime mean.")
-    culture_convergence: float = _param(0.01, "1/month", 0.0, 1.0, "culture", "MODEL.md: cultures converge slowly in joint work",
-                                        "Monthly fraction by which members' cultures move towards their partnership's mean.")
+    culture_sd: float = _param(
+        0.15,
+        "culture",
+        0.0,
+        0.5,
+        "culture",
+        "assumption: organisations vary within a regime",
+        "Spread of each culture dimension around its regime mean.",
+    )
+    culture_convergence: float = _param(
+        0.01,
+        "1/month",
+        0.0,
+        1.0,
+        "culture",
+        "MODEL.md: cultures converge slowly in joint work",
+        "Monthly fraction by which members' cultures move towards their partnership's mean.",
+    )
 
     # --- leaving ---------------------------------------------------------------------
-    patience_months: float = _param(10.0, "months", 0.0, 240.0, "leaving", "003 §3.7: a result within 6-12 months sustains commitment",
-                                    "How long a member without trust or experience waits for a result.")
-    patience_trust_gain: float = _param(3.0, "1/trust", 0.0, 100.0, "leaving", "assumption: trusting members wait longer",
-                                        "Patience grows by this factor times mean trust in fellow members.")
-    leave_trust: float = _param(0.12, "trust", 0.0, 1.0, "leaving", "assumption",
-                                "A member whose mean trust in its partners falls below this leaves.")
-    shock_rate: float = _param(0.001, "1/member/month", 0.0, 1.0, "leaving", "003 §3.2.2: 2 of ~40 KLICT projects stopped early (champion lost)",
-                               "Monthly chance of an owner change or a lost champion.")
-    capacity_pull_rate: float = _param(0.004, "1/month", 0.0, 1.0, "leaving", "003 §3.2.2: 'not unwillingness but inability'",
-                                       "Monthly chance that core work takes back the time, scaled by the membership's share of capacity.")
-    stall_months: int = _param(30, "months", 1, 1200, "leaving", "MODEL.md: a partnership that stalls too long dissolves",
-                               "A partnership with no result for this long dissolves.")
-    experience_scale: float = _param(2.0, "partnerships", 0.1, 100.0, "leaving", "003 §2.2: prior collaboration experience pays",
-                                     "Completed partnerships that give 63 % of the full experience effect.")
+    patience_months: float = _param(
+        10.0,
+        "months",
+        0.0,
+        240.0,
+        "leaving",
+        "003 §3.7: a result within 6-12 months sustains commitment",
+        "How long a member without trust or experience waits for a result.",
+    )
+    patience_trust_gain: float = _param(
+        3.0,
+        "1/trust",
+        0.0,
+        100.0,
+        "leaving",
+        "assumption: trusting members wait longer",
+        "Patience grows by this factor times mean trust in fellow members.",
+    )
+    leave_trust: float = _param(
+        0.12,
+        "trust",
+        0.0,
+        1.0,
+        "leaving",
+        "assumption",
+        "A member whose mean trust in its partners falls below this leaves.",
+    )
+    shock_rate: float = _param(
+        0.001,
+        "1/member/month",
+        0.0,
+        1.0,
+        "leaving",
+        "003 §3.2.2: 2 of ~40 KLICT projects stopped early (champion lost)",
+        "Monthly chance of an owner change or a lost champion.",
+    )
+    capacity_pull_rate: float = _param(
+        0.004,
+        "1/month",
+        0.0,
+        1.0,
+        "leaving",
+        "003 §3.2.2: 'not unwillingness but inability'",
+        "Monthly chance that core work takes back the time, scaled by the membership's share of capacity.",
+    )
+    stall_months: int = _param(
+        30,
+        "months",
+        1,
+        1200,
+        "leaving",
+        "MODEL.md: a partnership that stalls too long dissolves",
+        "A partnership with no result for this long dissolves.",
+    )
+    experience_scale: float = _param(
+        2.0,
+        "partnerships",
+        0.1,
+        100.0,
+        "leaving",
+        "003 §2.2: prior collaboration experience pays",
+        "Completed partnerships that give 63 % of the full experience effect.",
+    )
 
     # --- policy: start subsidy ------------------------------------------------------
-    subsidy_share: float = _param(0.0, "share of costs", 0.0, 1.0, "subsidy", "003 Box 0, §3.7: a start subsidy only; 0 switches it off",
-                                  "Share of members' costs the start subsidy pays.")
-    subsidy_months: int = _param(36, "months", 0, 1200, "subsidy", "002: basic funding for three years",
-                                 "How long a partnership's subsidy lasts.")
-    subsidy_budget_eur: float = _param(1_000_000.0, "EUR", 0.0, 1e12, "subsidy", "assumption: a regional programme",
-                                       "Total programme budget; no payment exceeds what is left.")
-    subsidy_min_firms: int = _param(3, "SMEs", 0, 50, "subsidy", "003 §3.2.2: KLICT requires at least 3 firms",
-                                    "SMEs a partnership needs to be eligible.")
-    application_hours: float = _param(40.0, "h/member", 0.0, 10_000.0, "subsidy", "003 §3.2.2, Box 3: procedures cost expensive time",
-                                      "Admin burden of the application, per member.")
-    reporting_hours: float = _param(2.0, "h/member/month", 0.0, 1000.0, "subsidy", "003 §3.2.2, Box 3",
-                                    "Admin burden of reporting while subsidised.")
-    hourly_cost_eur: float = _param(75.0, "EUR/h", 0.0, 10_000.0, "subsidy", "assumption: SME owner's hourly cost",
-                                    "Price of an admin hour.")
-    adverse_selection: float = _param(0.15, "share", 0.0, 1.0, "subsidy", "De Man & Duysters 2002, in 003 §2.1: subsidised alliances innovate less",
-                                      "Progress lost by subsidised partnerships (weaker projects are put up for subsidy).")
+    subsidy_share: float = _param(
+        0.0,
+        "share of costs",
+        0.0,
+        1.0,
+        "subsidy",
+        "003 Box 0, §3.7: a start subsidy only; 0 switches it off",
+        "Share of members' costs the start subsidy pays.",
+    )
+    subsidy_months: int = _param(
+        36,
+        "months",
+        0,
+        1200,
+        "subsidy",
+        "002: basic funding for three years",
+        "How long a partnership's subsidy lasts.",
+    )
+    subsidy_budget_eur: float = _param(
+        1_000_000.0,
+        "EUR",
+        0.0,
+        1e12,
+        "subsidy",
+        "assumption: a regional programme",
+        "Total programme budget; no payment exceeds what is left.",
+    )
+    subsidy_min_firms: int = _param(
+        3,
+        "SMEs",
+        0,
+        50,
+        "subsidy",
+        "003 §3.2.2: KLICT requires at least 3 firms",
+        "SMEs a partnership needs to be eligible.",
+    )
+    application_hours: float = _param(
+        40.0,
+        "h/member",
+        0.0,
+        10_000.0,
+        "subsidy",
+        "003 §3.2.2, Box 3: procedures cost expensive time",
+        "Admin burden of the application, per member.",
+    )
+    reporting_hours: float = _param(
+        2.0,
+        "h/member/month",
+        0.0,
+        1000.0,
+        "subsidy",
+        "003 §3.2.2, Box 3",
+        "Admin burden of reporting while subsidised.",
+    )
+    hourly_cost_eur: float = _param(
+        75.0,
+        "EUR/h",
+        0.0,
+        10_000.0,
+        "subsidy",
+        "assumption: SME owner's hourly cost",
+        "Price of an admin hour.",
+    )
+    adverse_selection: float = _param(
+        0.15,
+        "share",
+        0.0,
+        1.0,
+        "subsidy",
+        "De Man & Duysters 2002, in 003 §2.1: subsidised alliances innovate less",
+        "Progress lost by subsidised partnerships (weaker projects are put up for subsidy).",
+    )
 
     # --- policy: participant cap ----------------------------------------------------
-    participant_cap: int = _param(0, "members", 0, 1000, "participant_cap", "003 §3.2.2: many participants, nobody leads; 0 = no cap",
-                                  "Most members a partnership may have.")
+    participant_cap: int = _param(
+        0,
+        "members",
+        0,
+        1000,
+        "participant_cap",
+        "003 §3.2.2: many participants, nobody leads; 0 = no cap",
+        "Most members a partnership may have.",
+    )
 
     # --- policy: quick-win milestone ------------------------------------------------
-    quick_win: bool = _param(False, "switch", 0, 1, "quick_win", "003 §3.7, 001 phase 7: a concrete result within 6-12 months",
-                             "Whether partnerships start with a small first milestone.")
-    quick_win_months: int = _param(9, "months", 1, 240, "quick_win", "003 §3.7: 6-12 months",
-                                   "Planned months to the quick win.")
-    quick_win_work: float = _param(3.0, "work units", 0.1, 1000.0, "quick_win", "003 §3.1: 'success within eyesight'",
-                                   "Work in the quick-win milestone.")
+    quick_win: bool = _param(
+        False,
+        "switch",
+        0,
+        1,
+        "quick_win",
+        "003 §3.7, 001 phase 7: a concrete result within 6-12 months",
+        "Whether partnerships start with a small first milestone.",
+    )
+    quick_win_months: int = _param(
+        9,
+        "months",
+        1,
+        240,
+        "quick_win",
+        "003 §3.7: 6-12 months",
+        "Planned months to the quick win.",
+    )
+    quick_win_work: float = _param(
+        3.0,
+        "work units",
+        0.1,
+        1000.0,
+        "quick_win",
+        "003 §3.1: 'success within eyesight'",
+        "Work in the quick-win milestone.",
+    )
 
     # --- policy: matchmaking --------------------------------------------------------
-    matchmaking: bool = _param(False, "switch", 0, 1, "matchmaking", "002; 003 §3.6.2 'Kennis aan het IJ'",
-                               "Whether government holds matchmaking events.")
-    matchmaking_interval_months: int = _param(6, "months", 1, 240, "matchmaking", "assumption: two events a year",
-                                              "Months between events.")
-    matchmaking_participants: int = _param(40, "organisations", 2, 100_000, "matchmaking", "003 §3.4 DigiKring: ~35 firms per meeting",
-                                           "Organisations at each event.")
-    matchmaking_introductions: int = _param(3, "contacts", 1, 100, "matchmaking", "assumption",
-                                            "New contacts each participant makes at an event.")
-    matchmaking_cost_eur: float = _param(15_000.0, "EUR/event", 0.0, 1e9, "matchmaking", "assumption",
-                                         "Government's cost of one event.")
+    matchmaking: bool = _param(
+        False,
+        "switch",
+        0,
+        1,
+        "matchmaking",
+        "002; 003 §3.6.2 'Kennis aan het IJ'",
+        "Whether government holds matchmaking events.",
+    )
+    matchmaking_interval_months: int = _param(
+        6,
+        "months",
+        1,
+        240,
+        "matchmaking",
+        "assumption: two events a year",
+        "Months between events.",
+    )
+    matchmaking_participants: int = _param(
+        40,
+        "organisations",
+        2,
+        100_000,
+        "matchmaking",
+        "003 §3.4 DigiKring: ~35 firms per meeting",
+        "Organisations at each event.",
+    )
+    matchmaking_introductions: int = _param(
+        3,
+        "contacts",
+        1,
+        100,
+        "matchmaking",
+        "assumption",
+        "New contacts each participant makes at an event.",
+    )
+    matchmaking_cost_eur: float = _param(
+        15_000.0,
+        "EUR/event",
+        0.0,
+        1e9,
+        "matchmaking",
+        "assumption",
+        "Government's cost of one event.",
+    )
 
     # --- policy: cluster manager ----------------------------------------------------
-    cluster_manager_capacity: int = _param(0, "partnerships", 0, 100_000, "cluster_manager", "004: cluster managers talk to members weekly; 0 = none",
-                                           "Partnerships a cluster manager can serve at once.")
-    cluster_manager_boost: float = _param(0.25, "share", 0.0, 10.0, "cluster_manager", "004: experienced managers raise performance",
-                                          "Extra progress and trust gain in served partnerships.")
+    cluster_manager_capacity: int = _param(
+        0,
+        "partnerships",
+        0,
+        100_000,
+        "cluster_manager",
+        "004: cluster managers talk to members weekly; 0 = none",
+        "Partnerships a cluster manager can serve at once.",
+    )
+    cluster_manager_boost: float = _param(
+        0.25,
+        "share",
+        0.0,
+        10.0,
+        "cluster_manager",
+        "004: experienced managers raise performance",
+        "Extra progress and trust gain in served partnerships.",
+    )
 
     def __post_init__(self) -> None:
         validate(self)
@@ -269,7 +817,9 @@ def specs() -> dict[str, tuple[dataclasses.Field, Spec]]:
 def check_value(name: str, value: Any) -> Any:
     """Return `value` coerced to the parameter's type, or raise ParameterError saying why."""
     f, spec = specs()[name]
-    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "bool": bool}[f.type]
+    kind = (
+        f.type if isinstance(f.type, type) else {"int": int, "float": float, "bool": bool}[f.type]
+    )
     if kind is bool:
         if not isinstance(value, bool):
             raise ParameterError(f"{name} must be true or false, got {value!r}")

@@ -132,7 +132,9 @@ class Policy:
     def from_parameters(cls, p: Parameters) -> Policy:
         main = Milestone(p.milestone_work, p.milestone_months, value_share=1.0)
         quick = (
-            Milestone(p.quick_win_work, p.quick_win_months, p.quick_win_work / p.milestone_work, True)
+            Milestone(
+                p.quick_win_work, p.quick_win_months, p.quick_win_work / p.milestone_work, True
+            )
             if p.quick_win
             else None
         )

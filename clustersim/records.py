@@ -137,18 +137,41 @@ def partnership_table(
     for c in ("ended", "quick_win_month"):
         frame[c] = frame[c].astype("Int64")
     frame["cause"] = frame["cause"].astype("string")
-    for c in ("dissolved", "subsidised", "quick_win_reached", "horizontal",
-              "built_on_existing_ties", "had_leader", "managed"):
+    for c in (
+        "dissolved",
+        "subsidised",
+        "quick_win_reached",
+        "horizontal",
+        "built_on_existing_ties",
+        "had_leader",
+        "managed",
+    ):
         frame[c] = frame[c].astype(bool)
     return frame
 
 
 def _partnership_columns(type_names: list[str]) -> list[str]:
     return [
-        "partnership", "formed", "ended", "duration", "dissolved", "cause",
-        "size_at_formation", "max_size", "size_at_end",
+        "partnership",
+        "formed",
+        "ended",
+        "duration",
+        "dissolved",
+        "cause",
+        "size_at_formation",
+        "max_size",
+        "size_at_end",
         *(f"n_{name}" for name in type_names),
-        "subsidised", "subsidy_eur", "quick_win_reached", "quick_win_month",
-        "milestones_reached", "horizontal", "competitor_pairs", "built_on_existing_ties",
-        "culture_fit", "had_leader", "managed", "collaboration_level",
+        "subsidised",
+        "subsidy_eur",
+        "quick_win_reached",
+        "quick_win_month",
+        "milestones_reached",
+        "horizontal",
+        "competitor_pairs",
+        "built_on_existing_ties",
+        "culture_fit",
+        "had_leader",
+        "managed",
+        "collaboration_level",
     ]

@@ -118,9 +118,7 @@ def format_summary(result: RunResult) -> str:
     """The run's summary as a short plain-text table for the terminal."""
     s = result.summary()
     orgs = s["organisations"]
-    survival = "   ".join(
-        f"{h} months: {_percent(s['survival'][str(h)])}" for h in HORIZONS_MONTHS
-    )
+    survival = "   ".join(f"{h} months: {_percent(s['survival'][str(h)])}" for h in HORIZONS_MONTHS)
     causes = ", ".join(f"{c} {n}" for c, n in s["dissolved_by_cause"].items() if n) or "none"
     lines = [
         f"scenario {result.config.name} ({result.config.path}), seed {result.seed}, "

@@ -36,4 +36,7 @@ def survival_at(
     result = kaplan_meier(partnerships)
     longest = partnerships["duration"].max()
     values = result.sf.evaluate(np.asarray(horizons, dtype=float))
-    return {h: (float(v) if h <= longest else float("nan")) for h, v in zip(horizons, values, strict=True)}
+    return {
+        h: (float(v) if h <= longest else float("nan"))
+        for h, v in zip(horizons, values, strict=True)
+    }

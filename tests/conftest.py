@@ -6,8 +6,13 @@ import pytest
 
 from clustersim import ClusterModel
 
-SMALL = {"n_smes": 80, "n_knowledge_institutions": 3, "n_governments": 2, "region_km": 25.0,
-         "n_centres": 3}
+SMALL = {
+    "n_smes": 80,
+    "n_knowledge_institutions": 3,
+    "n_governments": 2,
+    "region_km": 25.0,
+    "n_centres": 3,
+}
 
 
 def run_model(months: int = 36, seed: int = 1, **overrides) -> ClusterModel:

@@ -82,8 +82,10 @@ def check_tables_agree(m: ClusterModel) -> None:
     ties = m.tie_table()
     formed = ties[ties["tie_formed"]]
     joined = set(zip(members["partnership"], members["organisation"], strict=True))
-    assert all((pid, c) in joined for pid, c in zip(formed["partnership"], formed["candidate"],
-                                                       strict=True))
+    assert all(
+        (pid, c) in joined
+        for pid, c in zip(formed["partnership"], formed["candidate"], strict=True)
+    )
     durations = parts["duration"]
     assert (durations >= 0).all()
     assert (parts.loc[parts["dissolved"], "ended"] >= parts.loc[parts["dissolved"], "formed"]).all()

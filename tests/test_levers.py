@@ -41,8 +41,9 @@ def test_subsidy_design_levers_change_the_outcome(variant):
     assert not _outcome(**SUBSIDY).equals(_outcome(**SUBSIDY_VARIANTS[variant]))
 
 
-@pytest.mark.parametrize("name", ["start_subsidy", "participant_cap", "quick_win",
-                                  "matchmaking", "combined"])
+@pytest.mark.parametrize(
+    "name", ["start_subsidy", "participant_cap", "quick_win", "matchmaking", "combined"]
+)
 def test_every_scenario_file_differs_from_baseline(name):
     baseline = load_config(CONFIGS / "baseline.toml").parameters
     scenario = load_config(CONFIGS / f"{name}.toml").parameters

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -21,8 +23,15 @@ from .conftest import SMALL, run_model
 def _twin_candidates(model: ClusterModel, chooser: int, a: int, b: int) -> None:
     """Make b an exact copy of a in everything the score reads, except location."""
     pop = model.population
-    for field in ("regime", "culture", "motives", "ambition", "knowledge", "expertise",
-                  "experience"):
+    for field in (
+        "regime",
+        "culture",
+        "motives",
+        "ambition",
+        "knowledge",
+        "expertise",
+        "experience",
+    ):
         getattr(pop, field)[b] = getattr(pop, field)[a]
 
 
@@ -39,8 +48,10 @@ def test_a_nearer_candidate_scores_higher_all_else_equal(small_model):
     assert np.array_equal(terms[0, 1:], terms[1, 1:])  # only proximity differs
 
 
-@given(st.lists(st.floats(0, 1), min_size=6, max_size=6),
-       st.lists(st.floats(-1, 1), min_size=6, max_size=6))
+@given(
+    st.lists(st.floats(0, 1), min_size=6, max_size=6),
+    st.lists(st.floats(-1, 1), min_size=6, max_size=6),
+)
 def test_culture_distance_lowers_fit(base, direction):
     a = np.array(base)
     d = np.array(direction)
@@ -89,27 +100,42 @@ def test_a_partner_of_a_trusted_partner_gets_prior_trust(small_model):
 
 def test_progress_slows_with_size_without_a_leader():
     p = Parameters()
-    common = dict(mean_trust=0.5, min_knowledge=0.5, culture_fit=0.8, competitor_share=0.0,
-                  experience=0.0, managed=False, subsidised=False)
+    common = dict(
+        mean_trust=0.5,
+        min_knowledge=0.5,
+        culture_fit=0.8,
+        competitor_share=0.0,
+        experience=0.0,
+        managed=False,
+        subsidised=False,
+    )
     leaderless = [progress_rate(p, size=n, leadership=0.0, **common) for n in (2, 4, 6, 10)]
-    assert all(x > y for x, y in zip(leaderless, leaderless[1:], strict=False))
+    assert all(x > y for x, y in itertools.pairwise(leaderless))
     led = [progress_rate(p, size=n, leadership=1.0, **common) for n in (2, 4, 6, 10)]
     assert led == pytest.approx([led[0]] * 4)  # a strong leader removes the drag
 
 
 def test_competitors_and_culture_misfit_slow_progress():
     p = Parameters()
-    common = dict(size=4, leadership=0.5, mean_trust=0.5, min_knowledge=0.5, experience=0.0,
-                  managed=False, subsidised=False)
+    common = dict(
+        size=4,
+        leadership=0.5,
+        mean_trust=0.5,
+        min_knowledge=0.5,
+        experience=0.0,
+        managed=False,
+        subsidised=False,
+    )
     assert progress_rate(p, culture_fit=0.9, competitor_share=0.0, **common) > progress_rate(
-        p, culture_fit=0.9, competitor_share=0.5, **common)
+        p, culture_fit=0.9, competitor_share=0.5, **common
+    )
     assert progress_rate(p, culture_fit=0.9, competitor_share=0.0, **common) > progress_rate(
-        p, culture_fit=0.6, competitor_share=0.0, **common)
+        p, culture_fit=0.6, competitor_share=0.0, **common
+    )
 
 
 def _pair_partnership(**overrides) -> tuple[ClusterModel, object]:
-    m = ClusterModel(seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0,
-                                **overrides})
+    m = ClusterModel(seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0, **overrides})
     m.step()
     pid = m._found([0, 1])
     return m, m.partnerships[pid]
@@ -144,8 +170,9 @@ def test_a_partnership_without_results_for_too_long_dissolves_as_stalled():
 
 @pytest.mark.parametrize(("successor_leadership", "takes_over"), [(0.9, True), (0.1, False)])
 def test_when_the_leader_leaves_another_member_leads_only_if_able(successor_leadership, takes_over):
-    m = ClusterModel(seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0,
-                                "leader_threshold": 0.5})
+    m = ClusterModel(
+        seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0, "leader_threshold": 0.5}
+    )
     m.step()
     m.population.leadership[[10, 11, 12]] = [1.0, successor_leadership, 0.1]
     part = m.partnerships[m._found([10, 11, 12])]
@@ -167,8 +194,16 @@ def test_subsidy_stops_after_its_budget():
 
 def test_subsidy_stops_after_its_months():
     months = 6
-    m = ClusterModel(seed=2, **{**SMALL, "subsidy_share": 0.5, "subsidy_months": months,
-                                "subsidy_min_firms": 2, "months": 40})
+    m = ClusterModel(
+        seed=2,
+        **{
+            **SMALL,
+            "subsidy_share": 0.5,
+            "subsidy_months": months,
+            "subsidy_min_firms": 2,
+            "months": 40,
+        },
+    )
     paid_in: dict[int, list[int]] = {}
     before: dict[int, float] = {}
     while m.running:

@@ -1,0 +1,25 @@
+# Each target sets itself up: it creates .venv and installs clustersim on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## run: the main job — a baseline run with its summary (results in results/)
+run: $(STAMP)
+	$(BIN)/clustersim run configs/baseline.toml --seed 1
+
+## test: the whole test suite, lint included
+test: $(STAMP)
+	$(BIN)/ruff check clustersim tests
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check clustersim tests
