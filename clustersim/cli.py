@@ -82,6 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("config", type=Path, help="config file to check")
     validate.set_defaults(handler=_validate)
 
+    dashboard = sub.add_parser(
+        "dashboard",
+        help="open the live browser dashboard",
+        description="Serve the Solara dashboard: the region map, live plots, policy "
+        "controls and an event feed. Binds to 127.0.0.1 unless told otherwise.",
+    )
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    dashboard.add_argument(
+        "--port", type=_positive_int("--port"), default=8765, help="port (default 8765)"
+    )
+    dashboard.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config to start from (default configs/baseline.toml defaults)",
+    )
+    dashboard.set_defaults(handler=_dashboard)
+
     params = sub.add_parser(
         "params",
         help="print every parameter with default, unit and source",
@@ -122,6 +142,14 @@ def _validate(args: argparse.Namespace) -> None:
         f"ok: {args.config} is valid ({config.name}; {chain}; "
         f"differs from the defaults in: {', '.join(changed) or 'nothing'})"
     )
+
+
+def _dashboard(args: argparse.Namespace) -> None:
+    from clustersim.dashboard.server import serve
+
+    if args.config is not None:
+        load_config(args.config)  # refuse a bad config before starting a server
+    serve(config=args.config, host=args.host, port=args.port)
 
 
 def _params(args: argparse.Namespace) -> None:

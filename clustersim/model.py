@@ -43,12 +43,20 @@ TYPE_NAMES = {
     Regime.PUBLIC: "government",
 }
 
+# How a dissolution, and a single member's departure, read in the event feed.
 CAUSE_WORDS = {
     Cause.SHOCK: "a key member was lost (owner change or champion left)",
     Cause.CAPACITY: "members needed their time elsewhere",
     Cause.FUNDS: "the money ran out",
     Cause.TRUST: "trust collapsed",
     Cause.STALLED: "it stalled without results",
+}
+LEAVE_WORDS = {
+    Cause.SHOCK: "an owner change or the loss of its champion",
+    Cause.CAPACITY: "its time was needed for core business",
+    Cause.FUNDS: "it could not pay its share",
+    Cause.TRUST: "it lost trust in its partners",
+    Cause.STALLED: "it ran out of patience waiting for results",
 }
 
 SERIES = (
@@ -435,7 +443,7 @@ class ClusterModel(mesa.Model):
                     "member_left",
                     part.id,
                     f"{self.organisations[member].name} left partnership {part.id}: "
-                    f"{CAUSE_WORDS[cause]}",
+                    f"{LEAVE_WORDS[cause]}",
                 )
             if part.size < 2:
                 self._dissolve(part, min(causes, key=DISSOLUTION_CAUSES.index))
