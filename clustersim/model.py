@@ -176,7 +176,7 @@ class ClusterModel(mesa.Model):
         noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
         # Invite down the ranking until enough accept, asking at most twice the places.
         order = np.argsort(-noisy, kind="stable")[: 2 * (planned - 1)]
-        accepted = self._accepts(initiator, candidates[order])
+        accepted = self._accepts(initiator, candidates[order], planned)
         asked = int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1)
         order, accepted = order[:asked], accepted[:asked]
         invitees = candidates[order]
@@ -193,11 +193,12 @@ class ClusterModel(mesa.Model):
             pid,
         )
 
-    def _accepts(self, initiator: int, invitees: np.ndarray) -> np.ndarray:
+    def _accepts(self, initiator: int, invitees: np.ndarray, planned: int) -> np.ndarray:
         """Each invitee joins when its expected benefit beats its expected cost.
 
-        Costs are front-loaded (003 §3.1), so the months until the first result
-        matter; a subsidy lowers them but adds admin hours (003 Box 3).
+        Invitees judge the partnership as planned: the initiator and its `planned - 1`
+        best candidates. Costs are front-loaded (003 §3.1), so the months until the
+        first result matter; a subsidy lowers them but adds admin hours (003 Box 3).
         """
         pop, p = self.population, self.p
         one = np.array([initiator])
@@ -206,8 +207,8 @@ class ClusterModel(mesa.Model):
         )
         regime = np.array([self.scorer.regime_factor(pop, int(j), one)[0] for j in invitees])
         fit = self.scorer.scores(view, regime)
-        planned = np.append(invitees, initiator)
-        firms = int((pop.regime[planned] == Regime.COMMERCIAL).sum())
+        planned_members = np.append(invitees[: planned - 1], initiator)
+        firms = int((pop.regime[planned_members] == Regime.COMMERCIAL).sum())
         months = self.policy.milestones.first().planned_months
         subsidy = self.policy.subsidy
         share = subsidy.share if subsidy.eligible(firms) else 0.0
@@ -215,14 +216,19 @@ class ClusterModel(mesa.Model):
         if share:
             cost += subsidy.admin_cost_eur(months)
         overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
-        scale = (len(planned) / 2) ** 0.25  # bigger partnerships promise more
+        scale = (len(planned_members) / 2) ** 0.25  # bigger partnerships promise more
         experience = (
             1.0
             + p.experience_acceptance_bonus * pop.experience_factor(p.experience_scale)[invitees]
         )
-        perceived = self.rng.lognormal(0.0, p.acceptance_noise, len(invitees))
+        perceived = self.rng.lognormal(
+            -0.5 * p.acceptance_noise**2, p.acceptance_noise, len(invitees)
+        )
         benefit = p.expected_value_eur * fit * overlap * scale * experience * perceived
-        return benefit > cost
+        # Only an invitee that can fund its share until the first result can say yes.
+        committed = pop.memberships[invitees] * p.preparation_cost_eur
+        affordable = pop.cash_eur[invitees] + months * (pop.income_eur[invitees] - committed)
+        return (benefit > cost) & (affordable >= cost)
 
     def _found(self, members: list[int]) -> int:
         """Create a partnership of `members`; return its id."""
@@ -231,18 +237,23 @@ class ClusterModel(mesa.Model):
         idx = np.array(members)
         firms = int((pop.regime[idx] == Regime.COMMERCIAL).sum())
         subsidised = self.policy.subsidy.eligible(firms)
-        if subsidised:
-            pop.cash_eur[idx] -= self.policy.subsidy.admin_cost_eur(0)  # the application
+        if subsidised:  # the application's hours, as far as the reserve stretches
+            application = self.policy.subsidy.admin_cost_eur(0)
+            pop.cash_eur[idx] = np.maximum(pop.cash_eur[idx] - application, 0.0)
         built_on_ties = self.awareness.have_worked_together(members)
-        for a in members:
-            for b in members:
-                if a != b:
-                    prior = max(
-                        self.trust.get(a, b),
-                        p.formation_trust,
-                        self.trust.reputation(a, b, p.reputation_weight),
-                    )
-                    self.trust.set(a, b, prior)
+        # Priors first, then set, so the order of pairs doesn't matter.
+        priors = {
+            (a, b): max(
+                self.trust.get(a, b),
+                p.formation_trust,
+                self.trust.reputation(a, b, p.reputation_weight),
+            )
+            for a in members
+            for b in members
+            if a != b
+        }
+        for (a, b), prior in priors.items():
+            self.trust.set(a, b, prior)
         self.awareness.record_partnership(members)
         milestone = self.policy.milestones.first()
         patience = self.rng.lognormal(np.log(p.patience_months), 0.25, len(members))
@@ -303,7 +314,8 @@ class ClusterModel(mesa.Model):
                 managed=part.managed,
                 subsidised=part.subsidy_active(self.month),
             )
-            part.progress += rate * self.rng.lognormal(0.0, p.progress_noise)
+            # Mean-one noise, so `rate` stays the expected progress.
+            part.progress += rate * self.rng.lognormal(-0.5 * p.progress_noise**2, p.progress_noise)
             if part.progress >= part.milestone.work:
                 self._reach_milestone(part)
             elif self.month >= part.due_month:
@@ -467,6 +479,7 @@ class ClusterModel(mesa.Model):
         self.memberships.leave(part.id, member, self.month, str(cause))
 
     def _dissolve(self, part: Partnership, cause: Cause) -> None:
+        part.size_at_end = part.size
         for member in list(part.members):
             self._leave(part, member, Cause.DISSOLVED)
         part.ended_month = self.month

@@ -29,7 +29,7 @@ class Regime(IntEnum):
     PUBLIC = 2
 
 
-# Assumption: institutions' headcounts, used only for drawing and capacity checks.
+# Assumption: institutions' headcounts; they only size markers on the map.
 INSTITUTION_EMPLOYEES = {Regime.NON_PROFIT: 500.0, Regime.PUBLIC: 200.0}
 
 
@@ -113,7 +113,9 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
     leadership[is_sme] = np.clip(leadership[is_sme] + 0.1 * np.log10(employees[is_sme]), 0, 1)
 
     capacity = np.where(
-        is_sme, np.minimum(employees * p.hours_per_employee, p.max_sme_hours), p.institution_hours
+        is_sme,
+        np.minimum(p.owner_hours + employees * p.hours_per_employee, p.max_sme_hours),
+        p.institution_hours,
     )
     income = np.where(is_sme, employees * p.income_eur_per_employee, p.institution_income_eur)
     cash_ceiling = np.where(is_sme, employees * p.cash_eur_per_employee, 12 * income)

@@ -171,8 +171,17 @@ class Parameters:
     )
 
     # --- capacity --------------------------------------------------------------------
+    owner_hours: float = _param(
+        8.0,
+        "h/month",
+        0.0,
+        160.0,
+        "capacity",
+        "003 §3.2.2: small firms are under-represented, not absent ('inability, not unwillingness')",
+        "Collaboration time every SME has through its owner, before its employees' time.",
+    )
     hours_per_employee: float = _param(
-        2.0,
+        1.5,
         "h/employee/month",
         0.0,
         160.0,
@@ -421,7 +430,7 @@ class Parameters:
         1e7,
         "work",
         "003 §3.1 PortNET: 90 % of spending before any result",
-        "Monthly cost per member until the first result.",
+        "Monthly cost per member until the first main milestone (a quick win does not end it).",
     )
     running_cost_eur: float = _param(
         100.0,
@@ -460,7 +469,7 @@ class Parameters:
         1.0,
         "work",
         "003 §2.2, §3.7: direct competitors are a failure factor",
-        "Progress lost when every pair of members competes directly.",
+        "Progress lost when every pair of members competes directly; also slows trust gain between competitors.",
     )
     culture_drag: float = _param(
         0.8,
@@ -478,7 +487,7 @@ class Parameters:
         1.0,
         "work",
         "003 §2.2: free riding threatens stability",
-        "A member giving less than this share of the mean time is a free rider.",
+        "A member whose base knowledge is below this share of its partnership's mean contributes too little: a free rider.",
     )
     free_rider_detection: float = _param(
         0.1,
@@ -582,7 +591,7 @@ class Parameters:
         0.0,
         1.0,
         "leaving",
-        "003 §3.2.2: 2 of ~40 KLICT projects stopped early (champion lost)",
+        "003 §3.2.2: of ~40 KLICT projects 2 stopped early, one after losing its key champion",
         "Monthly chance of an owner change or a lost champion.",
     )
     capacity_pull_rate: float = _param(
@@ -762,7 +771,7 @@ class Parameters:
         100,
         "matchmaking",
         "assumption",
-        "New contacts each participant makes at an event.",
+        "Others each guest is introduced to at an event (introductions are mutual).",
     )
     matchmaking_cost_eur: float = _param(
         15_000.0,

@@ -72,12 +72,13 @@ class Partnership:
     main_milestones_reached: int = 0
     quick_win_month: int | None = None
     subsidy_eur: float = 0.0
-    max_size: int = field(init=False)
+    led_at_formation: bool = field(init=False)
+    size_at_end: int | None = None  # set when it dissolves
     ended_month: int | None = None
     cause: Cause | None = None
 
     def __post_init__(self) -> None:
-        self.max_size = len(self.members)
+        self.led_at_formation = self.leader is not None
         if self.last_result_month < 0:
             self.last_result_month = self.formed_month
 

@@ -22,7 +22,8 @@ class Event:
     """Something a person watching the run would want told, in plain words."""
 
     month: int
-    kind: str  # formed, quick_win, milestone, member_left, leader_lost, subsidy_ended, dissolved
+    kind: str  # formed, quick_win, milestone, missed, member_left, leader_lost,
+    # subsidy_ended, dissolved, matchmaking
     partnership: int
     text: str
 
@@ -116,8 +117,7 @@ def partnership_table(
                 "dissolved": not p.active,
                 "cause": None if p.cause is None else str(p.cause),
                 "size_at_formation": p.size_at_formation,
-                "max_size": p.max_size,
-                "size_at_end": p.size,
+                "size_at_end": p.size if p.size_at_end is None else p.size_at_end,
                 **{f"n_{name}": p.composition[name] for name in type_names},
                 "subsidised": p.subsidised,
                 "subsidy_eur": p.subsidy_eur,
@@ -128,7 +128,8 @@ def partnership_table(
                 "competitor_pairs": p.competitor_pairs,
                 "built_on_existing_ties": p.built_on_existing_ties,
                 "culture_fit": p.culture_fit_at_formation,
-                "had_leader": p.leader is not None,
+                "led_at_formation": p.led_at_formation,
+                "leader_now": p.leader is not None,
                 "managed": p.managed,
                 "collaboration_level": str(p.collaboration_level),
             }
@@ -137,20 +138,25 @@ def partnership_table(
     for c in ("ended", "quick_win_month"):
         frame[c] = frame[c].astype("Int64")
     frame["cause"] = frame["cause"].astype("string")
-    for c in (
-        "dissolved",
-        "subsidised",
-        "quick_win_reached",
-        "horizontal",
-        "built_on_existing_ties",
-        "had_leader",
-        "managed",
-    ):
+    for c in _BOOLEAN_COLUMNS:
         frame[c] = frame[c].astype(bool)
     return frame
 
 
+_BOOLEAN_COLUMNS = (
+    "dissolved",
+    "subsidised",
+    "quick_win_reached",
+    "horizontal",
+    "built_on_existing_ties",
+    "led_at_formation",
+    "leader_now",
+    "managed",
+)
+
+
 def _partnership_columns(type_names: list[str]) -> list[str]:
+    """Column order of the partnership table (also for a run that formed none)."""
     return [
         "partnership",
         "formed",
@@ -159,7 +165,6 @@ def _partnership_columns(type_names: list[str]) -> list[str]:
         "dissolved",
         "cause",
         "size_at_formation",
-        "max_size",
         "size_at_end",
         *(f"n_{name}" for name in type_names),
         "subsidised",
@@ -171,7 +176,8 @@ def _partnership_columns(type_names: list[str]) -> list[str]:
         "competitor_pairs",
         "built_on_existing_ties",
         "culture_fit",
-        "had_leader",
+        "led_at_formation",
+        "leader_now",
         "managed",
         "collaboration_level",
     ]

@@ -50,7 +50,7 @@ def check_invariants(m: ClusterModel) -> None:
         assert len(set(part.members)) == part.size
         assert part.leader is None or part.leader in part.members
         if p.participant_cap:
-            assert part.max_size <= p.participant_cap
+            assert part.size_at_formation <= p.participant_cap
         for member in part.members:
             assert part.id in m.partnerships_of(member)
     for part in m.partnerships.values():

@@ -20,7 +20,7 @@ LEVERS = {
     "matchmaking": {"matchmaking": True},
     "cluster manager": {"cluster_manager_capacity": 10},
 }
-SUBSIDY = {"subsidy_share": 0.5}
+SUBSIDY = {"subsidy_share": 0.5, "subsidy_min_firms": 2}
 SUBSIDY_VARIANTS = {
     "adverse selection": {**SUBSIDY, "adverse_selection": 0.6},
     "admin burden": {**SUBSIDY, "application_hours": 200.0, "reporting_hours": 20.0},
@@ -53,7 +53,7 @@ def test_every_scenario_file_differs_from_baseline(name):
 
 
 def test_a_subsidy_is_spent_and_reaches_partnerships():
-    m = run_model(months=60, seed=21, **SUBSIDY, subsidy_min_firms=2)
+    m = run_model(months=60, seed=21, **SUBSIDY)
     table = m.partnership_table()
     assert table["subsidised"].any()
     assert table["subsidy_eur"].sum() == pytest.approx(m.policy.subsidy.spent_eur)

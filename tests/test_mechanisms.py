@@ -236,7 +236,7 @@ def test_participant_cap_is_never_exceeded_in_a_run():
     m = run_model(months=48, participant_cap=3, target_size_mean=8.0)
     table = m.partnership_table()
     assert len(table) > 0
-    assert table["max_size"].max() <= 3
+    assert table["size_at_formation"].max() <= 3
 
 
 def test_quick_win_milestone_comes_due_in_its_window():

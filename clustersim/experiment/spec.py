@@ -1,0 +1,317 @@
+"""Experiment files: what to run, how often, and with which seeds.
+
+Two kinds, both TOML:
+
+* `kind = "compare"`: named scenarios (config files) x replications. Replication k
+  of every scenario uses the same seed (common random numbers), so differences
+  between scenarios are the policy's, not the dice's.
+* `kind = "sweep"`: one base config, a `[design]` (grid, lhs, sobol, morris) over
+  `[parameters]`, x replications per design point, again with common seeds.
+
+Mistakes end in the same one-line `ConfigError` as config files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clustersim.config import ConfigError, LoadedConfig, load_config
+from clustersim.experiment import designs
+from clustersim.experiment.designs import Dimension
+from clustersim.parameters import ParameterError, Parameters, check_value, specs
+
+KINDS = ("compare", "sweep")
+COMMON_KEYS = ("name", "description", "kind", "seed", "replications", "months")
+KIND_KEYS = {"compare": ("scenarios", "reference"), "sweep": ("base", "design", "parameters")}
+DESIGN_KEYS = ("method", "samples", "levels")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run: a deterministic id, where it sits in the design, its seed and parameters."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment file, resolved into scenarios (and design points for sweeps)."""
+
+    path: Path
+    name: str
+    description: str
+    kind: str
+    seed: int
+    replications: int
+    scenarios: dict[str, Parameters]  # compare: one per scenario; sweep: the base as "sweep"
+    reference: str  # the scenario others are tested against
+    method: str | None = None
+    dimensions: tuple[Dimension, ...] = ()
+    samples: int = 0
+    levels: int = 0
+
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        """Design points of a sweep (one empty point for a comparison)."""
+        dims = list(self.dimensions)
+        if self.kind == "compare":
+            return pd.DataFrame(index=[0])
+        if self.method == "grid":
+            return designs.grid(dims)
+        if self.method == "lhs":
+            return designs.latin_hypercube(dims, self.samples, self.seed)
+        if self.method == "sobol":
+            return designs.sobol(dims, self.samples, self.seed)
+        return designs.morris(dims, self.samples, self.levels, self.seed)
+
+    @cached_property
+    def replication_seeds(self) -> list[int]:
+        """One seed per replication, shared by every scenario and point."""
+        children = np.random.SeedSequence(self.seed).spawn(self.replications)
+        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+    def runs(self) -> list[RunSpec]:
+        """Every run of the experiment, in a fixed order with deterministic ids."""
+        runs = []
+        records = self.points.to_dict("records")
+        for scenario, base in self.scenarios.items():
+            for point, values in enumerate(records):
+                params = base.replace(**values).as_dict() if values else base.as_dict()
+                for rep, seed in enumerate(self.replication_seeds):
+                    run_id = (
+                        f"{scenario}-r{rep:03d}"
+                        if self.kind == "compare"
+                        else f"p{point:05d}-r{rep:03d}"
+                    )
+                    runs.append(RunSpec(run_id, scenario, point, rep, seed, params))
+        return runs
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of everything that determines the results, not of the file's wording."""
+        plan = {
+            "kind": self.kind,
+            "seeds": self.replication_seeds,
+            "scenarios": {k: v.as_dict() for k, v in self.scenarios.items()},
+            "points": self.points.to_dict("records"),
+        }
+        text = json.dumps(plan, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        """The design as stored in the manifest."""
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "replications": self.replications,
+            "scenarios": list(self.scenarios),
+            "reference": self.reference,
+            "dimensions": [d.__dict__ for d in self.dimensions],
+            "samples": self.samples,
+            "levels": self.levels,
+            "points": len(self.points),
+            "runs": len(self.points) * len(self.scenarios) * self.replications,
+        }
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise ConfigError with one line on any mistake."""
+    path = Path(path)
+    doc = _read(path)
+    kind = doc.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    allowed = COMMON_KEYS + KIND_KEYS[kind]
+    for key in doc:
+        if key not in allowed:
+            raise ConfigError(path, f"unknown key {key}{_suggest(key, allowed)} for a {kind}")
+    seed = _integer(path, doc, "seed", low=0, required=True)
+    replications = _integer(path, doc, "replications", low=1, required=True)
+    months = doc.get("months")
+    common = {
+        "path": path,
+        "name": _string(path, doc, "name", default=path.stem),
+        "description": _string(path, doc, "description", default=""),
+        "kind": kind,
+        "seed": seed,
+        "replications": replications,
+    }
+    if kind == "compare":
+        scenarios = _scenarios(path, doc, months)
+        reference = _string(path, doc, "reference", default=next(iter(scenarios)))
+        if reference not in scenarios:
+            raise ConfigError(
+                path,
+                f"reference {reference!r} is not one of the scenarios ({', '.join(scenarios)})",
+            )
+        return Experiment(**common, scenarios=scenarios, reference=reference)
+    return _sweep(path, doc, months, common)
+
+
+def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
+    if "base" not in doc:
+        raise ConfigError(path, 'a sweep needs base = "<config file>" to sweep around')
+    base = _with_months(path, _load_relative(path, doc["base"], "base"), months)
+    design = doc.get("design")
+    if not isinstance(design, dict):
+        raise ConfigError(
+            path, f"a sweep needs a [design] table with method = {' | '.join(designs.METHODS)}"
+        )
+    for key in design:
+        if key not in DESIGN_KEYS:
+            raise ConfigError(path, f"unknown key {key}{_suggest(key, DESIGN_KEYS)}", "design")
+    method = design.get("method")
+    if method not in designs.METHODS:
+        raise ConfigError(
+            path, f"method must be one of {', '.join(designs.METHODS)}, got {method!r}", "design"
+        )
+    samples = _integer(path, design, "samples", low=1, required=method != "grid", group="design")
+    levels = _integer(path, design, "levels", low=2, required=method == "morris", group="design")
+    if method == "sobol" and samples & (samples - 1):
+        raise ConfigError(
+            path,
+            f"samples = {samples} must be a power of 2 for a Sobol design (e.g. 8, 16, 64)",
+            "design",
+        )
+    dims = _dimensions(path, doc.get("parameters"), method, base)
+    if method in ("sobol", "morris") and len(dims) < 2:
+        raise ConfigError(path, f"a {method} design needs at least 2 parameters", "parameters")
+    experiment = Experiment(
+        **common,
+        scenarios={"sweep": base},
+        reference="sweep",
+        method=method,
+        dimensions=tuple(dims),
+        samples=samples or 0,
+        levels=levels or 0,
+    )
+    for values in experiment.points.to_dict("records"):
+        try:
+            base.replace(**values)
+        except ParameterError as exc:
+            raise ConfigError(path, f"a design point is invalid: {exc}", "parameters") from None
+    return experiment
+
+
+def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[Dimension]:
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(path, "a sweep needs a [parameters] table of parameters to vary")
+    known = specs()
+    dims = []
+    for name, value in table.items():
+        if name not in known:
+            raise ConfigError(
+                path, f"unknown parameter {name}{_suggest(name, list(known))}", "parameters"
+            )
+        is_int = isinstance(getattr(base, name), int) and not isinstance(getattr(base, name), bool)
+        if method == "grid":
+            if not isinstance(value, list) or not value:
+                raise ConfigError(
+                    path, f"{name} must be a non-empty list of values for a grid", "parameters"
+                )
+            dims.append(Dimension(name, values=tuple(_check(path, name, v) for v in value)))
+            continue
+        if not isinstance(value, dict) or set(value) != {"low", "high"}:
+            raise ConfigError(
+                path,
+                f"{name} must be a range {{ low = ..., high = ... }} for a {method} design",
+                "parameters",
+            )
+        if isinstance(getattr(base, name), bool):
+            raise ConfigError(
+                path, f"{name} is a switch; sweep it with a grid design", "parameters"
+            )
+        low, high = _check(path, name, value["low"]), _check(path, name, value["high"])
+        if not low < high:
+            raise ConfigError(
+                path, f"{name}: low ({low}) must be below high ({high})", "parameters"
+            )
+        dims.append(Dimension(name, low=float(low), high=float(high), integer=is_int))
+    return dims
+
+
+def _scenarios(path: Path, doc: dict, months: Any) -> dict[str, Parameters]:
+    table = doc.get("scenarios")
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(path, 'a compare needs a [scenarios] table: name = "config.toml"')
+    return {
+        name: _with_months(path, _load_relative(path, file, f"scenarios.{name}"), months)
+        for name, file in table.items()
+    }
+
+
+def _load_relative(path: Path, file: Any, key: str) -> LoadedConfig:
+    if not isinstance(file, str):
+        raise ConfigError(path, f"{key} must be a path to a config file, got {file!r}")
+    target = (path.parent / file).resolve()
+    if not target.is_file():
+        raise ConfigError(
+            path,
+            f"{key} = {file!r}: no such config file; check the path "
+            "(relative to the experiment file)",
+        )
+    return load_config(target)
+
+
+def _with_months(path: Path, config: LoadedConfig, months: Any) -> Parameters:
+    if months is None:
+        return config.parameters
+    return config.parameters.replace(months=_check(path, "months", months))
+
+
+def _check(path: Path, name: str, value: Any) -> Any:
+    try:
+        return check_value(name, value)
+    except ParameterError as exc:
+        raise ConfigError(path, str(exc)) from None
+
+
+def _integer(path, doc, key, *, low, required, group=None) -> int | None:
+    if key not in doc:
+        if required:
+            raise ConfigError(path, f"missing {key} = <whole number>", group)
+        return None
+    value = doc[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(path, f"{key} must be a whole number >= {low}, got {value!r}", group)
+    return value
+
+
+def _string(path: Path, doc: dict, key: str, default: str) -> str:
+    value = doc.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(path, f"{key} must be a string, got {value!r}")
+    return value
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        raise ConfigError(path, "no such experiment file; check the path")
+    if not path.is_file():
+        raise ConfigError(path, "is not a file; give an experiment .toml file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"is not valid TOML: {exc}; fix the syntax there") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot be read ({exc}); check the file") from None
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
