@@ -22,10 +22,43 @@ import pandas as pd
 import clustersim
 from clustersim.config import LoadedConfig
 from clustersim.model import ClusterModel
+from clustersim.parameters import Parameters
 from clustersim.partnership import DISSOLUTION_CAUSES
 from clustersim.survival import HORIZONS_MONTHS, survival_at
 
 TABLES = ("series", "partnerships", "ties", "memberships")
+
+
+def simulate(params: Parameters, seed: int) -> dict[str, pd.DataFrame]:
+    """Run a model to its horizon and return its four tables, keyed as in TABLES."""
+    model = ClusterModel(seed=seed, **params.as_dict())
+    while model.running:
+        model.step()
+    return {
+        "series": model.series(),
+        "partnerships": model.partnership_table(),
+        "ties": model.tie_table(),
+        "memberships": model.membership_table(),
+    }
+
+
+def summarise(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The headline figures of one run, flat, so many runs stack into one table."""
+    parts, series = tables["partnerships"], tables["series"]
+    causes = parts.loc[parts["dissolved"], "cause"].value_counts()
+    last = series.iloc[-1]
+    return {
+        "partnerships_formed": len(parts),
+        "partnerships_active_at_end": int((~parts["dissolved"]).sum()),
+        "share_collaborated": float(last["share_ever_collaborated"]),
+        **{f"survival_{h}": v for h, v in survival_at(parts).items()},
+        **{f"dissolved_{c}": int(causes.get(str(c), 0)) for c in DISSOLUTION_CAUSES},
+        "mean_size_at_formation": float(parts["size_at_formation"].mean()) if len(parts) else 0.0,
+        "subsidy_spent_eur": float(last["subsidy_spent_eur"]),
+        "policy_spent_eur": float(last["policy_spent_eur"]),
+        "clusters_at_end": float(last["clusters"]),
+        "network_clustering_at_end": float(last["network_clustering"]),
+    }
 
 
 @dataclass(frozen=True)
@@ -33,45 +66,18 @@ class RunResult:
     """The tables of one finished run and what produced them."""
 
     config: LoadedConfig
+    parameters: Parameters
     seed: int
-    months: int
     tables: dict[str, pd.DataFrame]
-    organisations: dict[str, int]
 
-    def summary(self) -> dict:
-        """The headline figures: formation, collaboration, survival and causes of dissolution."""
-        parts = self.tables["partnerships"]
-        series = self.tables["series"]
-        causes = parts.loc[parts["dissolved"], "cause"].value_counts()
-        return {
-            "organisations": self.organisations,
-            "partnerships_formed": len(parts),
-            "partnerships_active_at_end": int((~parts["dissolved"]).sum()),
-            "share_collaborated": float(series["share_ever_collaborated"].iloc[-1]),
-            "survival": {str(h): v for h, v in survival_at(parts).items()},
-            "dissolved_by_cause": {str(c): int(causes.get(str(c), 0)) for c in DISSOLUTION_CAUSES},
-            "subsidy_spent_eur": float(series["subsidy_spent_eur"].iloc[-1]),
-        }
+    def summary(self) -> dict[str, float]:
+        return summarise(self.tables)
 
 
 def run_config(config: LoadedConfig, seed: int, months: int | None = None) -> RunResult:
     """Run the config's model for `months` (default: its own horizon) with `seed`."""
     params = config.parameters if months is None else config.parameters.replace(months=months)
-    model = ClusterModel(seed=seed, **params.as_dict())
-    while model.running:
-        model.step()
-    counts = {
-        "sme": params.n_smes,
-        "knowledge_institution": params.n_knowledge_institutions,
-        "government": params.n_governments,
-    }
-    tables = {
-        "series": model.series(),
-        "partnerships": model.partnership_table(),
-        "ties": model.tie_table(),
-        "memberships": model.membership_table(),
-    }
-    return RunResult(config, seed, params.months, tables, counts)
+    return RunResult(config, params, seed, simulate(params, seed))
 
 
 def manifest(result: RunResult) -> dict:
@@ -81,9 +87,9 @@ def manifest(result: RunResult) -> dict:
         "config_name": result.config.name,
         "config_chain": [str(p) for p in result.config.chain],
         "config_sha256": result.config.sha256,
-        "parameters": result.config.parameters.replace(months=result.months).as_dict(),
+        "parameters": result.parameters.as_dict(),
         "seed": result.seed,
-        "months": result.months,
+        "months": result.parameters.months,
         "versions": {
             "clustersim": clustersim.__version__,
             "mesa": mesa.__version__,
@@ -116,20 +122,22 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
 
 def format_summary(result: RunResult) -> str:
     """The run's summary as a short plain-text table for the terminal."""
-    s = result.summary()
-    orgs = s["organisations"]
-    survival = "   ".join(f"{h} months: {_percent(s['survival'][str(h)])}" for h in HORIZONS_MONTHS)
-    causes = ", ".join(f"{c} {n}" for c, n in s["dissolved_by_cause"].items() if n) or "none"
+    s, p = result.summary(), result.parameters
+    survival = "   ".join(f"{h} months: {_percent(s[f'survival_{h}'])}" for h in HORIZONS_MONTHS)
+    causes = ", ".join(
+        f"{c} {s[f'dissolved_{c}']}" for c in DISSOLUTION_CAUSES if s[f"dissolved_{c}"]
+    )
+    organisations = p.n_smes + p.n_knowledge_institutions + p.n_governments
     lines = [
         f"scenario {result.config.name} ({result.config.path}), seed {result.seed}, "
-        f"{result.months} months",
-        f"  organisations              {sum(orgs.values())} ({orgs['sme']} SMEs, "
-        f"{orgs['knowledge_institution']} knowledge institutions, {orgs['government']} government)",
+        f"{p.months} months",
+        f"  organisations              {organisations} ({p.n_smes} SMEs, "
+        f"{p.n_knowledge_institutions} knowledge institutions, {p.n_governments} government)",
         f"  partnerships formed        {s['partnerships_formed']} "
         f"({s['partnerships_active_at_end']} still active at the end)",
         f"  organisations that collaborated  {_percent(s['share_collaborated'])}",
         f"  partnership survival       {survival}",
-        f"  dissolved by cause         {causes}",
+        f"  dissolved by cause         {causes or 'none'}",
     ]
     if s["subsidy_spent_eur"]:
         lines.append(f"  subsidy spent              EUR {s['subsidy_spent_eur']:,.0f}")

@@ -1,0 +1,184 @@
+"""Running an experiment's runs over any `concurrent.futures.Executor`.
+
+The runner knows only the Executor interface: serial (for debugging), local
+processes (the default) or an existing Dask distributed cluster all go through the
+same loop. It keeps a bounded number of runs in flight, so the coordinator's memory
+does not grow with the size of the experiment; it logs each run as done only after
+the worker has written its files; it retries a run whose worker died or failed; and
+on Ctrl-C it stops submitting, cancels what is queued and leaves a folder that the
+same command resumes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from tqdm import tqdm
+
+from clustersim.experiment.spec import Experiment, RunSpec
+from clustersim.experiment.store import ResultStore
+from clustersim.experiment.worker import execute_run
+
+MAX_ATTEMPTS = 3
+
+
+class EngineError(Exception):
+    """The engine cannot start as asked (e.g. no Dask scheduler at that address)."""
+
+
+class SerialExecutor(Executor):
+    """Runs each submitted call at once, in this process: for debugging and tests."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # the caller sees it through future.result()
+            future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How to make an executor, and how many runs to keep in flight on it."""
+
+    make: Callable[[], Executor]
+    slots: int
+    label: str
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the coordinator, which stops the experiment cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def backend(
+    *, serial: bool = False, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Backend]:
+    """The executor factory for the chosen engine; a Dask client lives as long as the block."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - dask is a dependency
+            raise EngineError("--scheduler needs dask.distributed installed") from None
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise EngineError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            threads = sum(client.nthreads().values()) or 1
+            yield Backend(
+                lambda: client.get_executor(pure=False, retries=MAX_ATTEMPTS - 1),
+                slots=2 * threads,
+                label=f"Dask cluster at {scheduler} ({threads} worker threads)",
+            )
+        finally:
+            client.close()
+    elif serial:
+        yield Backend(SerialExecutor, slots=1, label="serial")
+    else:
+        n = workers or os.cpu_count() or 1
+        context = get_context("forkserver")
+        yield Backend(
+            lambda: ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_sigint),
+            slots=2 * n,
+            label=f"{n} local process{'es' if n > 1 else ''}",
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an experiment invocation ended."""
+
+    total: int
+    already_done: int
+    completed: int
+    failed: list[str]
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.already_done - self.completed
+
+
+def run_experiment(
+    experiment: Experiment, out_dir: Path, engine: Backend, *, progress: bool = True
+) -> Outcome:
+    """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
+    store = ResultStore.open(out_dir, experiment)
+    runs = experiment.runs()
+    done = store.completed(runs)
+    queue: deque[RunSpec] = deque(r for r in runs if r.run_id not in done)
+    attempts: dict[str, int] = {}
+    failed: list[str] = []
+    completed = 0
+    data_dir = str(store.data_dir)
+    bar = tqdm(
+        total=len(runs),
+        initial=len(done),
+        desc=experiment.name,
+        unit="run",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    executor: Executor | None = None
+    in_flight: dict[Future, RunSpec] = {}
+
+    def retry_or_fail(run: RunSpec, error: str) -> None:
+        attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
+        if attempts[run.run_id] < MAX_ATTEMPTS:
+            queue.appendleft(run)
+        else:
+            failed.append(run.run_id)
+            bar.set_postfix(failed=len(failed))
+        store.mark_failed(run, error, attempts[run.run_id])
+
+    try:
+        while queue or in_flight:
+            if executor is None:
+                executor = engine.make()
+            while queue and len(in_flight) < engine.slots:
+                run = queue.popleft()
+                in_flight[executor.submit(execute_run, run, data_dir)] = run
+            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                run = in_flight.pop(future)
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    retry_or_fail(run, "worker process died")
+                except Exception as exc:  # a failing run must not sink the experiment
+                    retry_or_fail(run, f"{type(exc).__name__}: {exc}")
+                else:
+                    store.mark_done(run, rows)
+                    completed += 1
+                    bar.update()
+            if broken:  # a dead process breaks the whole local pool: requeue and rebuild
+                for future, run in in_flight.items():
+                    future.cancel()
+                    retry_or_fail(run, "worker process died")
+                in_flight.clear()
+                executor.shutdown(wait=False, cancel_futures=True)
+                executor = None
+    except KeyboardInterrupt:
+        store.log({"status": "interrupted", "done": len(done) + completed, "total": len(runs)})
+        raise
+    finally:
+        bar.close()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+    store.finish(failed=len(failed))
+    return Outcome(len(runs), len(done), completed, failed)

@@ -1,0 +1,257 @@
+"""The results folder of an experiment: data, manifest and status log.
+
+Layout::
+
+    RESULTS/
+      manifest.json     what produced the results (experiment, versions, seeds, design, times)
+      status.jsonl      append-only log: one line per finished or failed run
+      data/<table>/scenario=<s>/point=<p>/replication=<r>/<run_id>.parquet
+
+`<table>` is series, partnerships, ties, memberships or runs (one summary row per
+run): a hive-partitioned Parquet dataset that DuckDB, pyarrow and pandas read
+across runs. Every file is written to a temporary name and renamed, and a run is
+logged as done only after all its files exist. On resume, a run counts as done
+only if the log says so *and* every file is readable with the logged row count,
+so truncated or corrupt files are redone, never read as results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+import clustersim
+from clustersim.experiment.spec import Experiment, RunSpec
+
+TABLES = ("series", "partnerships", "ties", "memberships", "runs")
+PARTITIONS = ("scenario", "point", "replication")
+
+
+class StoreError(Exception):
+    """A results folder that cannot be used as asked; one line for the user."""
+
+
+def run_path(data_dir: Path, table: str, run: RunSpec) -> Path:
+    """Where one table of one run lives."""
+    return (
+        Path(data_dir)
+        / table
+        / f"scenario={run.scenario}"
+        / f"point={run.point}"
+        / f"replication={run.replication}"
+        / f"{run.run_id}.parquet"
+    )
+
+
+def write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write Parquet to a temporary sibling, fsync it, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(temporary, index=False)
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class ResultStore:
+    """One experiment's results folder."""
+
+    def __init__(self, root: Path, experiment: Experiment) -> None:
+        self.root = Path(root)
+        self.experiment = experiment
+        self.data_dir = self.root / "data"
+        self.status_path = self.root / "status.jsonl"
+        self.manifest_path = self.root / "manifest.json"
+
+    # ------------------------------------------------------------- lifecycle
+    @classmethod
+    def open(cls, root: Path, experiment: Experiment) -> ResultStore:
+        """Create the folder, or reopen it for the same experiment; refuse a different one."""
+        store = cls(root, experiment)
+        if store.manifest_path.exists():
+            manifest = store.read_manifest()
+            if manifest.get("experiment_sha256") != experiment.sha256:
+                raise StoreError(
+                    f"{store.root}: holds results of a different experiment "
+                    f"({manifest.get('experiment_path')}, changed since or another file); "
+                    "use a new --out folder, or delete this one to start over"
+                )
+            manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+        elif store.root.exists() and any(store.root.iterdir()):
+            raise StoreError(
+                f"{store.root}: exists and is not an experiment results folder; "
+                "choose another --out folder"
+            )
+        else:
+            manifest = store._new_manifest()
+        store.root.mkdir(parents=True, exist_ok=True)
+        store._write_manifest(manifest)
+        return store
+
+    def finish(self, failed: int) -> None:
+        manifest = self.read_manifest()
+        manifest["finished"] = _now()
+        manifest["failed_runs"] = failed
+        self._write_manifest(manifest)
+
+    # --------------------------------------------------------------- status
+    def log(self, entry: dict[str, Any]) -> None:
+        """Append one line to the status log and make it durable."""
+        with open(self.status_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"time": _now(), **entry}) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def mark_done(self, run: RunSpec, rows: dict[str, int]) -> None:
+        self.log({"run": run.run_id, "status": "done", "rows": rows})
+
+    def mark_failed(self, run: RunSpec, error: str, attempt: int) -> None:
+        self.log({"run": run.run_id, "status": "failed", "attempt": attempt, "error": error})
+
+    def logged_done(self) -> dict[str, dict[str, int]]:
+        """Run id -> row counts, for runs the log says are done (the latest line wins)."""
+        done: dict[str, dict[str, int]] = {}
+        if not self.status_path.exists():
+            return done
+        with open(self.status_path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut off by a crash: that run is simply not done
+                if entry.get("status") == "done":
+                    done[entry["run"]] = entry["rows"]
+        return done
+
+    def completed(self, runs: list[RunSpec]) -> set[str]:
+        """Ids of runs whose every file is present, readable and of the logged size."""
+        logged = self.logged_done()
+        return {
+            run.run_id
+            for run in runs
+            if run.run_id in logged and self._intact(run, logged[run.run_id])
+        }
+
+    def _intact(self, run: RunSpec, rows: dict[str, int]) -> bool:
+        for table in TABLES:
+            try:
+                if pq.read_metadata(run_path(self.data_dir, table, run)).num_rows != rows[table]:
+                    return False
+            except (OSError, KeyError, ValueError, pq.lib.ArrowException):
+                return False
+        return True
+
+    # ------------------------------------------------------------- reading
+    def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One table across all completed runs, with scenario, point and replication columns."""
+        return read_table(self.root, table, columns, self._completed_files(table))
+
+    def _completed_files(self, table: str) -> list[str]:
+        runs = self.experiment.runs()
+        done = self.completed(runs)
+        return [str(run_path(self.data_dir, table, r)) for r in runs if r.run_id in done]
+
+    # ------------------------------------------------------------ manifest
+    def read_manifest(self) -> dict[str, Any]:
+        return json.loads(self.manifest_path.read_text())
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        temporary = self.manifest_path.with_name(".manifest.json.tmp")
+        temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        os.replace(temporary, self.manifest_path)
+
+    def _new_manifest(self) -> dict[str, Any]:
+        exp = self.experiment
+        path = exp.path.resolve()
+        commit, dirty = _git_state(path.parent)
+        return {
+            "experiment_path": str(exp.path),
+            "experiment_name": exp.name,
+            "experiment_file_sha256": _file_sha256(path),
+            "experiment_sha256": exp.sha256,
+            "description": exp.description,
+            "versions": {
+                "clustersim": clustersim.__version__,
+                "mesa": mesa.__version__,
+                "numpy": np.__version__,
+                "pandas": pd.__version__,
+                "python": platform.python_version(),
+            },
+            "git_commit": commit,
+            "git_dirty": dirty,
+            "root_seed": exp.seed,
+            "replication_seeds": exp.replication_seeds,
+            "run_seeds": {run.run_id: run.seed for run in exp.runs()},
+            "design": exp.describe(),
+            "points": exp.points.to_dict("records"),
+            "scenarios": {name: p.as_dict() for name, p in exp.scenarios.items()},
+            "host": socket.gethostname(),
+            "started": _now(),
+        }
+
+
+def read_table(
+    root: Path, table: str, columns: list[str] | None = None, files: list[str] | None = None
+) -> pd.DataFrame:
+    """Read a table of a results folder as one frame (all files, or just `files`)."""
+    source = files if files is not None else str(Path(root) / "data" / table)
+    if files is not None and not files:
+        return pd.DataFrame()
+    dataset = ds.dataset(
+        source,
+        format="parquet",
+        partitioning=ds.partitioning(flavor="hive"),
+        partition_base_dir=str(Path(root) / "data" / table),
+        exclude_invalid_files=False,
+    )
+    frame = dataset.to_table(columns=columns).to_pandas()
+    for column in PARTITIONS:
+        if column in frame:
+            frame[column] = frame[column].astype(str if column == "scenario" else np.int64)
+    return frame
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git_state(folder: Path) -> tuple[str | None, bool | None]:
+    """The commit of the checkout holding the experiment file, and whether it has changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit, bool(status.strip())
