@@ -22,6 +22,15 @@ class UserError(Exception):
     """A problem the user can fix; printed as one line."""
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Every exception type that is the user's to fix, printed as one line, no traceback."""
+    from clustersim.experiment.engine import EngineError
+    from clustersim.experiment.sensitivity import SensitivityError
+    from clustersim.experiment.store import StoreError
+
+    return (ConfigError, UserError, EngineError, StoreError, SensitivityError)
+
+
 def _positive_int(name: str):
     def parse(text: str) -> int:
         try:
@@ -81,6 +90,85 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("config", type=Path, help="config file to check")
     validate.set_defaults(handler=_validate)
+
+    for kind, text in (
+        ("compare", "run every scenario x replication of a comparison, then report"),
+        ("sweep", "run every design point x replication of a parameter sweep"),
+    ):
+        exp = sub.add_parser(
+            kind,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}. Results go into one folder "
+            "(Parquet dataset, manifest.json, status log); re-running the same command "
+            "resumes, doing only the missing runs.",
+        )
+        exp.add_argument("experiment", type=Path, help=f'experiment file (kind = "{kind}")')
+        exp.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="results folder (default results/<experiment name>)",
+        )
+        engine = exp.add_mutually_exclusive_group()
+        engine.add_argument(
+            "--workers",
+            type=_positive_int("--workers"),
+            default=None,
+            help="local worker processes (default: this machine's cores)",
+        )
+        engine.add_argument(
+            "--serial",
+            action="store_true",
+            help="run in this process, one run at a time (for debugging)",
+        )
+        engine.add_argument(
+            "--scheduler",
+            default=None,
+            metavar="tcp://HOST:PORT",
+            help="an existing Dask distributed scheduler to run on",
+        )
+        exp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        exp.set_defaults(handler=_experiment, kind=kind)
+
+    report = sub.add_parser(
+        "report",
+        help="tables and plots from a results folder",
+        description="Write RESULTS/report/report.md with figures and print "
+        "the summary table (survival, formation, causes, log-rank).",
+    )
+    report.add_argument("results", type=Path, help="results folder of compare or sweep")
+    report.set_defaults(handler=_report)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="Sobol or Morris indices from a sweep",
+        description="Compute Sobol (S1, ST with confidence intervals) or "
+        "Morris (mu*, sigma) indices from a sobol or morris sweep, averaging "
+        "replicates per design point first. Writes RESULTS/sensitivity/.",
+    )
+    sens.add_argument("results", type=Path, help="results folder of a sobol or morris sweep")
+    sens.add_argument(
+        "--output",
+        action="append",
+        default=None,
+        dest="outputs",
+        help="run-level output to analyse (repeatable; default survival_36, "
+        "partnerships_formed, share_collaborated)",
+    )
+    sens.set_defaults(handler=_sensitivity)
+
+    export = sub.add_parser(
+        "export",
+        help="tidy CSV files for spreadsheets",
+        description="Export every table of a results folder as CSV "
+        "(completed runs only), via DuckDB.",
+    )
+    export.add_argument("results", type=Path, help="results folder")
+    export.add_argument("--csv", action="store_true", required=True, help="export as CSV")
+    export.add_argument(
+        "--out", type=Path, default=None, help="folder for the CSV files (default RESULTS/csv)"
+    )
+    export.set_defaults(handler=_export)
 
     dashboard = sub.add_parser(
         "dashboard",
@@ -144,6 +232,79 @@ def _validate(args: argparse.Namespace) -> None:
     )
 
 
+def _experiment(args: argparse.Namespace) -> int:
+    from clustersim.experiment.engine import backend, run_experiment
+    from clustersim.experiment.spec import load_experiment
+
+    experiment = load_experiment(args.experiment)
+    if experiment.kind != args.kind:
+        raise UserError(
+            f"{args.experiment}: is a {experiment.kind}; run it with clustersim {experiment.kind}"
+        )
+    out = args.out or Path("results") / experiment.name
+    with backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine:
+        print(
+            f"{experiment.name}: {len(experiment.runs())} runs on {engine.label} -> {out}",
+            file=sys.stderr,
+        )
+        try:
+            outcome = run_experiment(experiment, out, engine, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print(
+                f"clustersim: interrupted; finished runs are kept in {out}; run the same "
+                "command again to resume",
+                file=sys.stderr,
+            )
+            return 130
+    print(
+        f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
+        f"({outcome.already_done} from before, {outcome.completed} now)",
+        file=sys.stderr,
+    )
+    if args.kind == "compare":
+        from clustersim.experiment.report import build_report
+
+        print(build_report(out))
+    if outcome.failed:
+        raise UserError(
+            f"{len(outcome.failed)} runs failed ({', '.join(outcome.failed[:3])}"
+            f"{', ...' if len(outcome.failed) > 3 else ''}); see {out}/status.jsonl; "
+            "run the same command again to retry them"
+        )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> None:
+    from clustersim.experiment.report import build_report
+
+    print(build_report(args.results))
+    print(f"report written to {args.results / 'report' / 'report.md'}", file=sys.stderr)
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from clustersim.experiment.sensitivity import (
+        DEFAULT_OUTPUTS,
+        analyse,
+        format_results,
+        write_sensitivity,
+    )
+
+    results = analyse(args.results, tuple(args.outputs or DEFAULT_OUTPUTS))
+    folder = write_sensitivity(args.results, results)
+    print(format_results(results))
+    print(f"tables and plots written to {folder}/", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> None:
+    from clustersim.experiment.export import export_csv
+    from clustersim.experiment.store import ResultStore
+
+    out = args.out or args.results / "csv"
+    counts = export_csv(ResultStore.existing(args.results), out)
+    for table, rows in counts.items():
+        print(f"{out / (table + '.csv')}: {rows} rows")
+
+
 def _dashboard(args: argparse.Namespace) -> None:
     from clustersim.dashboard.server import serve
 
@@ -162,14 +323,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
-    except (ConfigError, UserError) as exc:
+        status = args.handler(args)
+    except _user_errors() as exc:
         print(f"clustersim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("clustersim: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

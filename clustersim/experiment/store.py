@@ -17,11 +17,13 @@ so truncated or corrupt files are redone, never read as results.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import socket
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,18 @@ class StoreError(Exception):
     """A results folder that cannot be used as asked; one line for the user."""
 
 
-def run_path(data_dir: Path, table: str, run: RunSpec) -> Path:
+@dataclass(frozen=True)
+class RunKey:
+    """Where a run sits in the design: all the store needs to find its files."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+
+
+def run_path(data_dir: Path, table: str, run: RunSpec | RunKey) -> Path:
     """Where one table of one run lives."""
     return (
         Path(data_dir)
@@ -66,11 +79,11 @@ def write_atomically(frame: pd.DataFrame, path: Path) -> None:
 
 
 class ResultStore:
-    """One experiment's results folder."""
+    """One experiment's results folder and the runs it is designed to hold."""
 
-    def __init__(self, root: Path, experiment: Experiment) -> None:
+    def __init__(self, root: Path, runs: list[RunKey]) -> None:
         self.root = Path(root)
-        self.experiment = experiment
+        self.runs = runs
         self.data_dir = self.root / "data"
         self.status_path = self.root / "status.jsonl"
         self.manifest_path = self.root / "manifest.json"
@@ -79,7 +92,7 @@ class ResultStore:
     @classmethod
     def open(cls, root: Path, experiment: Experiment) -> ResultStore:
         """Create the folder, or reopen it for the same experiment; refuse a different one."""
-        store = cls(root, experiment)
+        store = cls(root, [_key(run) for run in experiment.runs()])
         if store.manifest_path.exists():
             manifest = store.read_manifest()
             if manifest.get("experiment_sha256") != experiment.sha256:
@@ -95,10 +108,22 @@ class ResultStore:
                 "choose another --out folder"
             )
         else:
-            manifest = store._new_manifest()
+            manifest = _new_manifest(experiment)
         store.root.mkdir(parents=True, exist_ok=True)
         store._write_manifest(manifest)
         return store
+
+    @classmethod
+    def existing(cls, root: Path) -> ResultStore:
+        """Reopen a results folder for reading, from its manifest alone."""
+        manifest_path = Path(root) / "manifest.json"
+        if not manifest_path.is_file():
+            raise StoreError(
+                f"{root}: not an experiment results folder (no manifest.json); "
+                "give the folder that compare or sweep wrote"
+            )
+        manifest = json.loads(manifest_path.read_text())
+        return cls(root, [RunKey(**run) for run in manifest["runs"]])
 
     def finish(self, failed: int) -> None:
         manifest = self.read_manifest()
@@ -114,10 +139,10 @@ class ResultStore:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def mark_done(self, run: RunSpec, rows: dict[str, int]) -> None:
+    def mark_done(self, run: RunKey | RunSpec, rows: dict[str, int]) -> None:
         self.log({"run": run.run_id, "status": "done", "rows": rows})
 
-    def mark_failed(self, run: RunSpec, error: str, attempt: int) -> None:
+    def mark_failed(self, run: RunKey | RunSpec, error: str, attempt: int) -> None:
         self.log({"run": run.run_id, "status": "failed", "attempt": attempt, "error": error})
 
     def logged_done(self) -> dict[str, dict[str, int]]:
@@ -135,16 +160,16 @@ class ResultStore:
                     done[entry["run"]] = entry["rows"]
         return done
 
-    def completed(self, runs: list[RunSpec]) -> set[str]:
+    def completed(self) -> set[str]:
         """Ids of runs whose every file is present, readable and of the logged size."""
         logged = self.logged_done()
         return {
             run.run_id
-            for run in runs
+            for run in self.runs
             if run.run_id in logged and self._intact(run, logged[run.run_id])
         }
 
-    def _intact(self, run: RunSpec, rows: dict[str, int]) -> bool:
+    def _intact(self, run: RunKey, rows: dict[str, int]) -> bool:
         for table in TABLES:
             try:
                 if pq.read_metadata(run_path(self.data_dir, table, run)).num_rows != rows[table]:
@@ -156,12 +181,12 @@ class ResultStore:
     # ------------------------------------------------------------- reading
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """One table across all completed runs, with scenario, point and replication columns."""
-        return read_table(self.root, table, columns, self._completed_files(table))
+        return _read_files(self.root, table, self.completed_files(table), columns)
 
-    def _completed_files(self, table: str) -> list[str]:
-        runs = self.experiment.runs()
-        done = self.completed(runs)
-        return [str(run_path(self.data_dir, table, r)) for r in runs if r.run_id in done]
+    def completed_files(self, table: str) -> list[str]:
+        """The files of `table` that belong to completed runs, in design order."""
+        done = self.completed()
+        return [str(run_path(self.data_dir, table, r)) for r in self.runs if r.run_id in done]
 
     # ------------------------------------------------------------ manifest
     def read_manifest(self) -> dict[str, Any]:
@@ -172,49 +197,20 @@ class ResultStore:
         temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         os.replace(temporary, self.manifest_path)
 
-    def _new_manifest(self) -> dict[str, Any]:
-        exp = self.experiment
-        path = exp.path.resolve()
-        commit, dirty = _git_state(path.parent)
-        return {
-            "experiment_path": str(exp.path),
-            "experiment_name": exp.name,
-            "experiment_file_sha256": _file_sha256(path),
-            "experiment_sha256": exp.sha256,
-            "description": exp.description,
-            "versions": {
-                "clustersim": clustersim.__version__,
-                "mesa": mesa.__version__,
-                "numpy": np.__version__,
-                "pandas": pd.__version__,
-                "python": platform.python_version(),
-            },
-            "git_commit": commit,
-            "git_dirty": dirty,
-            "root_seed": exp.seed,
-            "replication_seeds": exp.replication_seeds,
-            "run_seeds": {run.run_id: run.seed for run in exp.runs()},
-            "design": exp.describe(),
-            "points": exp.points.to_dict("records"),
-            "scenarios": {name: p.as_dict() for name, p in exp.scenarios.items()},
-            "host": socket.gethostname(),
-            "started": _now(),
-        }
+
+def read_table(root: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One table of a results folder across its completed runs, with design columns."""
+    return ResultStore.existing(root).read(table, columns)
 
 
-def read_table(
-    root: Path, table: str, columns: list[str] | None = None, files: list[str] | None = None
-) -> pd.DataFrame:
-    """Read a table of a results folder as one frame (all files, or just `files`)."""
-    source = files if files is not None else str(Path(root) / "data" / table)
-    if files is not None and not files:
+def _read_files(root: Path, table: str, files: list[str], columns: list[str] | None):
+    if not files:
         return pd.DataFrame()
     dataset = ds.dataset(
-        source,
+        files,
         format="parquet",
         partitioning=ds.partitioning(flavor="hive"),
         partition_base_dir=str(Path(root) / "data" / table),
-        exclude_invalid_files=False,
     )
     frame = dataset.to_table(columns=columns).to_pandas()
     for column in PARTITIONS:
@@ -223,13 +219,45 @@ def read_table(
     return frame
 
 
+def _new_manifest(exp: Experiment) -> dict[str, Any]:
+    """What produced the results: the experiment, versions, code state, seeds and design."""
+    path = exp.path.resolve()
+    commit, dirty = _git_state(path.parent)
+    return {
+        "experiment_path": str(exp.path),
+        "experiment_name": exp.name,
+        "experiment_file_sha256": _file_sha256(path),
+        "experiment_sha256": exp.sha256,
+        "description": exp.description,
+        "versions": {
+            "clustersim": clustersim.__version__,
+            "mesa": mesa.__version__,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "python": platform.python_version(),
+        },
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "root_seed": exp.seed,
+        "replication_seeds": exp.replication_seeds,
+        "runs": [_key(run).__dict__ for run in exp.runs()],
+        "design": exp.describe(),
+        "points": exp.points.to_dict("records"),
+        "scenarios": {name: p.as_dict() for name, p in exp.scenarios.items()},
+        "host": socket.gethostname(),
+        "started": _now(),
+    }
+
+
+def _key(run: RunSpec) -> RunKey:
+    return RunKey(run.run_id, run.scenario, run.point, run.replication, run.seed)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _file_sha256(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
