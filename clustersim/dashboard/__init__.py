@@ -6,3 +6,10 @@ objects SolaraViz steps, `canvas`, `region_map`, `plots` and `feed` draw them,
 `controls` changes them, `compare` shows two scenarios side by side and `app` puts
 the pages together. The dashboard only reads the model; it never changes how it runs.
 """
+
+import warnings
+
+# Solara's hook checker flags Mesa's own ComponentsView (a hook after an early return)
+# as soon as Mesa's visualisation module is imported, before any module here could
+# say otherwise. The dashboard passes it no components, so the warning only alarms.
+warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite")

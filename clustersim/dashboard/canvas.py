@@ -46,7 +46,7 @@ class LayeredFigure:
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         else:
             self.canvas.restore_region(self._background)
-        for artist in self._live:
+        for artist in sorted(self._live, key=Artist.get_zorder):  # as matplotlib would
             if artist.get_visible():
                 self.figure.draw_artist(artist)
         pixels = np.asarray(self.canvas.buffer_rgba())

@@ -18,7 +18,6 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from mesa.visualization.utils import update_counter
 
 from clustersim.dashboard.canvas import LayeredFigure
 from clustersim.model import ClusterModel
@@ -97,8 +96,14 @@ class RegionDrawing:
         handles = []
         for regime, (label, marker, colour) in TYPE_STYLES.items():
             mine = pop.regime == regime
-            ax.scatter(*pop.position_km[mine].T, s=self._sizes[mine], marker=marker, c=colour,
-                       alpha=0.2, linewidths=0)  # fmt: skip
+            ax.scatter(
+                *pop.position_km[mine].T,
+                s=self._sizes[mine],
+                marker=marker,
+                c=colour,
+                alpha=0.2,
+                linewidths=0,
+            )
             self._members[regime] = self.layers.live(
                 ax.scatter([], [], marker=marker, c=colour, edgecolors="black", linewidths=0.4)
             )
@@ -107,8 +112,15 @@ class RegionDrawing:
             Line2D([], [], color="grey", label="partnership with a leader"),
             Line2D([], [], color="grey", ls="--", label="partnership, nobody leads"),
         ]
-        figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7,
-                      frameon=False, title="faded: not in a partnership now", title_fontsize=7)  # fmt: skip
+        figure.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=3,
+            fontsize=7,
+            frameon=False,
+            title="faded: not in a partnership now",
+            title_fontsize=7,
+        )
         colourbar = figure.colorbar(self._led, ax=ax, shrink=0.8, pad=0.02)
         colourbar.set_label("mean trust among members", fontsize=8)
         colourbar.ax.tick_params(labelsize=7)
@@ -134,9 +146,8 @@ class RegionDrawing:
 
 
 @solara.component
-def RegionMap(model: ClusterModel):
-    """The map, redrawn once per month (not on every re-render)."""
-    update_counter.get()
+def RegionMap(model: ClusterModel, month: int):
+    """The map at `month`; drawn again only when the model or the month changes."""
     drawing = solara.use_memo(lambda: RegionDrawing(model), [model])
-    image = solara.use_memo(lambda: drawing.render(model), [model, model.steps])
+    image = solara.use_memo(lambda: drawing.render(model), [model, month])
     return solara.Image(image, width="100%")

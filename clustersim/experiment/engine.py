@@ -171,7 +171,7 @@ def run_experiment(
                     future.cancel()
                     retry_or_fail(run, "worker process died")
                 in_flight.clear()
-                executor.shutdown(wait=False, cancel_futures=True)
+                _stop(executor, in_flight)
                 executor = None
     except KeyboardInterrupt:
         store.log({"status": "interrupted", "done": len(done) + completed, "total": len(runs)})
@@ -179,6 +179,13 @@ def run_experiment(
     finally:
         bar.close()
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _stop(executor, in_flight)
     store.finish(failed=len(failed))
     return Outcome(len(runs), len(done), completed, failed)
+
+
+def _stop(executor: Executor, in_flight: dict[Future, RunSpec]) -> None:
+    """Cancel what has not started and let the executor go without waiting for the rest."""
+    for future in in_flight:
+        future.cancel()
+    executor.shutdown(wait=False)

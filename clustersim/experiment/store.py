@@ -31,6 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -174,7 +175,7 @@ class ResultStore:
             try:
                 if pq.read_metadata(run_path(self.data_dir, table, run)).num_rows != rows[table]:
                     return False
-            except (OSError, KeyError, ValueError, pq.lib.ArrowException):
+            except (OSError, KeyError, ValueError, pa.ArrowException):
                 return False
         return True
 

@@ -1,0 +1,200 @@
+"""Controls: pick a preset, move the policy levers and main parameters, set the seed.
+
+The sliders and switches are Mesa `model_params` entries drawn by SolaraViz's own
+`UserInputs`, labelled with their units and bounded by the parameter's valid range
+(`parameters.specs()`), narrowed to a range that is useful on a slider. Any numeric
+parameter can also be typed exactly. Every change goes through `Scenario`, which
+validates it: a refused value shows why, and the running model is left as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import solara
+from mesa.visualization.solara_viz import UserInputs
+
+from clustersim.dashboard.presets import Presets
+from clustersim.dashboard.scenario import SEED_RANGE, Scenario, ScenarioPair
+from clustersim.parameters import ParameterError, Parameters, specs
+
+LEVERS = (
+    "subsidy_share",
+    "subsidy_months",
+    "participant_cap",
+    "quick_win",
+    "quick_win_months",
+    "matchmaking",
+    "cluster_manager_capacity",
+)
+MAIN_PARAMETERS = (
+    "months",
+    "n_smes",
+    "initiation_rate",
+    "target_size_mean",
+    "leader_threshold",
+    "awareness_radius_km",
+    "trust_gain",
+    "patience_months",
+)
+# Slider (low, high, step) for teaching, inside each parameter's valid range; type a
+# value to go beyond it.
+SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
+    "subsidy_share": (0.0, 1.0, 0.05),
+    "subsidy_months": (0, 120, 6),
+    "participant_cap": (0, 20, 1),
+    "quick_win_months": (1, 24, 1),
+    "cluster_manager_capacity": (0, 50, 1),
+    "months": (12, 240, 12),
+    "n_smes": (20, 1000, 10),
+    "initiation_rate": (0.0, 0.2, 0.005),
+    "target_size_mean": (2.0, 15.0, 0.5),
+    "leader_threshold": (0.0, 1.0, 0.05),
+    "awareness_radius_km": (0.0, 10.0, 0.5),
+    "trust_gain": (0.0, 1.0, 0.05),
+    "patience_months": (1.0, 36.0, 1.0),
+}
+NUMERIC = tuple(name for name, (f, _) in specs().items() if f.type != "bool")
+
+
+def label(name: str) -> str:
+    """A parameter's name in words, with its unit: 'subsidy share (share of costs)'."""
+    spec = specs()[name][1]
+    words = name.replace("_", " ")
+    return words if spec.unit == "switch" else f"{words} ({spec.unit})"
+
+
+def labelled_value(name: str, value: Any) -> str:
+    """The label with the current value, which a slider does not show: 'months (months): 120'."""
+    return label(name) if isinstance(value, bool) else f"{label(name)}: {value:g}"
+
+
+def user_params(names: Iterable[str], parameters: Parameters) -> dict[str, dict[str, Any]]:
+    """Mesa `model_params` entries for `names`, showing the values in `parameters`."""
+    entries: dict[str, dict[str, Any]] = {}
+    for name in names:
+        field, spec = specs()[name]
+        value = getattr(parameters, name)
+        if field.type == "bool":
+            entries[name] = {"type": "Checkbox", "value": value, "label": label(name)}
+            continue
+        low, high, step = SLIDER_RANGES.get(name, (spec.low, spec.high, 1))
+        # Never hide the current value, and never offer an invalid one.
+        low, high = max(spec.low, min(low, value)), min(spec.high, max(high, value))
+        kind = "SliderInt" if field.type == "int" else "SliderFloat"
+        cast = int if kind == "SliderInt" else float
+        entries[name] = {
+            "type": kind,
+            "value": value,
+            "min": cast(low),
+            "max": cast(high),
+            "step": cast(step),
+            "label": labelled_value(name, value),
+        }
+    return entries
+
+
+Attempt = Callable[[str, Callable[[], Any], Callable[[Any], None]], None]
+
+
+def use_refusal() -> tuple[tuple[str, str] | None, Attempt]:
+    """The last refusal as (where, message), and `attempt(where, change, apply)`.
+
+    `attempt` applies `change()` if it validates, else remembers why not, so the
+    message can be shown beside the control it came from.
+    """
+    refusal, set_refusal = solara.use_state(None)
+
+    def attempt(where: str, change: Callable[[], Any], apply: Callable[[Any], None]) -> None:
+        try:
+            changed = change()
+        except ParameterError as exc:
+            set_refusal((where, f"Refused: {exc}. The running model is unchanged."))
+            return
+        set_refusal(None)
+        apply(changed)
+
+    return refusal, attempt
+
+
+@solara.component
+def Refusal(refusal: tuple[str, str] | None, where: str):
+    """The refusal message, if the last refused change came from `where`."""
+    if refusal is not None and refusal[0] == where:
+        solara.Error(refusal[1], classes=["refusal"])
+
+
+@solara.component
+def ScenarioControls(scenario: Scenario, presets: Presets, on_scenario: Callable[[Scenario], None]):
+    """Preset picker, seed, levers, main parameters and an exact-value field."""
+    refusal, attempt = use_refusal()
+
+    def changer(where: str) -> Callable[[str, Any], None]:
+        return lambda name, value: attempt(
+            where, lambda: scenario.with_value(name, value), on_scenario
+        )
+
+    with solara.Card("Scenario"):
+        solara.Select(
+            label="Scenario preset",
+            values=presets.labels,
+            value=scenario.preset.label,
+            on_value=lambda chosen: on_scenario(scenario.with_preset(presets[chosen])),
+        )
+        solara.Text(scenario.preset.description, style={"font-size": "0.85rem"})
+        SeedInput(
+            scenario.seed,
+            lambda seed: attempt("seed", lambda: scenario.with_seed(seed), on_scenario),
+        )
+        Refusal(refusal, "seed")
+        for problem in presets.problems:
+            solara.Warning(f"Preset not loaded: {problem}")
+    with solara.Card("Policy levers"):
+        UserInputs(user_params(LEVERS, scenario.parameters), on_change=changer("levers"))
+        Refusal(refusal, "levers")
+    with solara.Card("Model parameters"):
+        UserInputs(user_params(MAIN_PARAMETERS, scenario.parameters), on_change=changer("main"))
+        Refusal(refusal, "main")
+        ExactValue(scenario.parameters, changer("exact"))
+        Refusal(refusal, "exact")
+
+
+@solara.component
+def SeedInput(seed: int, on_seed: Callable[[int], None]):
+    """The seed, typed; the same seed gives the same run."""
+    low, high = SEED_RANGE
+    return solara.InputInt(f"Seed ({low} to {high})", value=seed, on_value=on_seed)
+
+
+@solara.component
+def ExactValue(parameters: Parameters, on_change: Callable[[str, Any], None]):
+    """Type any numeric parameter's value; applied on Enter or when the field loses focus."""
+    name, set_name = solara.use_state("n_smes")
+    spec = specs()[name][1]
+    solara.Select(label="Parameter to type", values=list(NUMERIC), value=name, on_value=set_name)
+    solara.InputFloat(
+        f"{label(name)}, valid {spec.low:g} to {spec.high:g}",
+        value=getattr(parameters, name),
+        on_value=lambda value: on_change(name, value),
+    ).key(f"exact-{name}")
+
+
+@solara.component
+def PairControls(pair: ScenarioPair, presets: Presets, on_pair: Callable[[ScenarioPair], None]):
+    """Two preset pickers and the shared seed, for side-by-side mode."""
+    refusal, attempt = use_refusal()
+    with solara.Card("Scenarios side by side"):
+        for side, preset in (("left", pair.left), ("right", pair.right)):
+            solara.Select(
+                label=f"{side.capitalize()} scenario",
+                values=presets.labels,
+                value=preset.label,
+                on_value=lambda chosen, side=side: on_pair(pair.with_side(side, presets[chosen])),
+            )
+        SeedInput(pair.seed, lambda seed: attempt("seed", lambda: pair.with_seed(seed), on_pair))
+        Refusal(refusal, "seed")
+        solara.Text(
+            "Both run with the same seed, so differences come from the scenarios, not chance.",
+            style={"font-size": "0.85rem"},
+        )

@@ -1,0 +1,198 @@
+"""Live plots: the model's monthly series and a running Kaplan-Meier survival curve.
+
+Each plot keeps its axes fixed for as long as it can, the month axis spanning the whole
+run and the value axis growing in round steps, so its background is drawn once and
+a new month only redraws the lines (see `canvas.LayeredFigure`). A plot is redrawn
+only when the model or its month changes, not on every re-render, and a plot outlives
+the model it shows: after a rebuild with the same horizon it keeps its background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+from clustersim.dashboard.canvas import LayeredFigure
+from clustersim.model import ClusterModel
+from clustersim.survival import kaplan_meier
+
+FIGURE_SIZE = (5.0, 3.0)  # inches; the picture scales to its panel
+COLOURS = ("#4c72b0", "#dd8452", "#55a868")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What one series plot shows: columns of `ClusterModel.series()` and their labels."""
+
+    title: str
+    lines: Mapping[str, str]  # series column -> legend label
+    y_label: str
+    y_max: float | None = None  # a fixed top, for shares; None grows with the data
+    scale: float = 1.0  # multiply values by this, e.g. 1e-3 for thousands
+
+
+ACTIVE = Chart("Active partnerships", {"active_partnerships": "active"}, "partnerships")
+TURNOVER = Chart(
+    "Formed and dissolved per month",
+    {"formed": "formed", "dissolved": "dissolved"},
+    "partnerships per month",
+)
+COLLABORATING = Chart(
+    "Share of organisations collaborating",
+    {"share_collaborating": "in a partnership now", "share_ever_collaborated": "ever in one"},
+    "share of organisations",
+    y_max=1.0,
+)
+TRUST = Chart(
+    "Mean trust within partnerships", {"mean_trust": "mean trust"}, "trust (0 to 1)", y_max=1.0
+)
+SUBSIDY = Chart(
+    "Start subsidy spent so far",
+    {"subsidy_spent_eur": "subsidy paid"},
+    "thousand EUR",
+    scale=1e-3,
+)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (and >= 1)."""
+    if value <= 1.0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value))
+
+
+class _Plot:
+    """A small chart over the months of a run, with fixed axes and live lines."""
+
+    def __init__(self, title: str, x_label: str, y_label: str, months: int, y_top: float) -> None:
+        figure = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
+        self.layers = LayeredFigure(figure)
+        self.ax = figure.add_subplot()
+        self.ax.set_title(title, fontsize=10)
+        self.ax.set_xlabel(x_label, fontsize=8)
+        self.ax.set_ylabel(y_label, fontsize=8)
+        self.ax.tick_params(labelsize=7)
+        self.ax.grid(alpha=0.3)
+        self.ax.set_xlim(0, months)
+        self.ax.set_ylim(0, y_top)
+        self.now = self.layers.live(
+            self.ax.text(
+                0.98,
+                0.96,
+                "",
+                transform=self.ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.8},
+            )
+        )
+
+    def line(self, label: str, colour: str, **style):
+        return self.layers.live(self.ax.plot([], [], color=colour, label=label, **style)[0])
+
+    def fit(self, highest: float) -> None:
+        """Set the value axis to a round top above the data; a new top redraws the background.
+
+        The top only moves when the data passes a round value, and back down when a
+        rebuilt model starts again from zero.
+        """
+        top = nice_ceiling(highest * 1.2)
+        if top != self.ax.get_ylim()[1]:
+            self.ax.set_ylim(0, top)
+            self.layers.invalidate()
+
+
+class SeriesDrawing:
+    """One `Chart` over a run of `months` months."""
+
+    def __init__(self, chart: Chart, months: int) -> None:
+        self.chart = chart
+        self.plot = _Plot(chart.title, "month", chart.y_label, months, chart.y_max or 1.0)
+        self.lines = {
+            column: self.plot.line(label, colour, lw=1.5)
+            for (column, label), colour in zip(chart.lines.items(), COLOURS, strict=False)
+        }
+        if len(self.lines) > 1:
+            self.plot.ax.figure.legend(
+                loc="outside lower center", ncols=len(self.lines), fontsize=7, frameon=False
+            )
+
+    def render(self, series: pd.DataFrame, at_least: float = 0.0) -> bytes:
+        """PNG of the chart; `at_least` lifts the value axis, to share it with another plot."""
+        values = {
+            column: series[column].to_numpy(dtype=float) * self.chart.scale for column in self.lines
+        }
+        for column, line in self.lines.items():
+            line.set_data(series["month"].to_numpy(), values[column])
+        if self.chart.y_max is None:
+            self.plot.fit(max(at_least, *(v.max(initial=0.0) for v in values.values())))
+        self.plot.now.set_text(
+            ", ".join(
+                f"{self.chart.lines[column]} {_number(v[-1])}" for column, v in values.items()
+            )
+        )
+        return self.plot.layers.png()
+
+
+def survival_curve(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival of every partnership formed so far, the living ones censored.
+
+    Returns (months since formation, share still alive), starting at (0, 1); empty
+    arrays while no partnership has formed.
+    """
+    table = model.partnership_table()
+    if table.empty:
+        return np.empty(0), np.empty(0)
+    curve = kaplan_meier(table).sf
+    return np.r_[0.0, curve.quantiles], np.r_[1.0, curve.probabilities]
+
+
+class SurvivalDrawing:
+    """The running survival curve of a run of `months` months."""
+
+    def __init__(self, months: int) -> None:
+        self.plot = _Plot(
+            "Partnership survival so far (Kaplan-Meier)",
+            "months since formation",
+            "share still active",
+            months,
+            1.02,
+        )
+        self.curve = self.plot.line("survival", COLOURS[0], lw=1.5, drawstyle="steps-post")
+
+    def render(self, model: ClusterModel) -> bytes:
+        months, alive = survival_curve(model)
+        self.curve.set_data(months, alive)
+        table_size = len(model.partnerships)
+        ended = sum(part.ended_month is not None for part in model.partnerships.values())
+        self.plot.now.set_text(f"{table_size} formed, {ended} dissolved")
+        return self.plot.layers.png()
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 10 and not float(value).is_integer() else f"{value:,.0f}"
+
+
+@solara.component
+def SeriesPlot(model: ClusterModel, month: int, chart: Chart, at_least: float = 0.0):
+    """One chart of the model's monthly series at `month`; drawn again only when it changes."""
+    drawing = solara.use_memo(lambda: SeriesDrawing(chart, model.p.months), [chart, model.p.months])
+    image = solara.use_memo(
+        lambda: drawing.render(model.series(), at_least), [model, month, at_least]
+    )
+    return solara.Image(image, width="100%")
+
+
+@solara.component
+def SurvivalPlot(model: ClusterModel, month: int):
+    """The running Kaplan-Meier curve at `month`; drawn again only when it changes."""
+    drawing = solara.use_memo(lambda: SurvivalDrawing(model.p.months), [model.p.months])
+    image = solara.use_memo(lambda: drawing.render(model), [model, month])
+    return solara.Image(image, width="100%")

@@ -1,0 +1,199 @@
+"""Analysis of experiment results: the numbers agree with scipy and with hand calculation,
+and say "unknown" rather than invent a value where the data are silent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from clustersim.experiment import analysis
+
+
+def partnerships(groups: dict[str, tuple[list[float], list[bool]]]) -> pd.DataFrame:
+    """A partnership table by hand: scenario -> (durations, dissolved)."""
+    frames = [
+        pd.DataFrame(
+            {
+                "scenario": name,
+                "point": 0,
+                "replication": np.arange(len(d)) % 2,
+                "duration": d,
+                "dissolved": e,
+            }
+        )
+        for name, (d, e) in groups.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+A = (
+    [2, 5, 3, 7, 7, 9, 12, 4, 4, 6],
+    [True, True, False, False, True, True, False, True, True, False],
+)
+B = ([1, 1, 2, 8, 3, 10, 11, 2, 5], [True, True, True, False, True, True, False, True, False])
+
+
+def censored(durations, dissolved) -> stats.CensoredData:
+    d, e = np.asarray(durations, float), np.asarray(dissolved, bool)
+    return stats.CensoredData(uncensored=d[e], right=d[~e])
+
+
+def test_curves_and_horizons_agree_with_scipy_ecdf():
+    frame = partnerships({"a": A, "b": B})
+    curves = analysis.survival_curves(frame)
+    at = analysis.survival_at_horizons(frame, horizons=(3, 6, 9))
+    for name, data in (("a", A), ("b", B)):
+        sf = stats.ecdf(censored(*data)).sf
+        band = sf.confidence_interval(0.95)
+        c = curves[curves["scenario"] == name]
+        assert c["time"].iloc[0] == 0 and c["survival"].iloc[0] == 1
+        np.testing.assert_allclose(c["time"].iloc[1:], sf.quantiles)
+        np.testing.assert_allclose(c["survival"].iloc[1:], sf.probabilities)
+        np.testing.assert_allclose(c["ci_low"].iloc[1:], band.low.probabilities)
+        np.testing.assert_allclose(c["ci_high"].iloc[1:], band.high.probabilities)
+        h = at[at["scenario"] == name]
+        np.testing.assert_allclose(h["survival"], sf.evaluate([3, 6, 9]))
+        np.testing.assert_allclose(h["ci_low"], band.low.evaluate([3, 6, 9]))
+        np.testing.assert_allclose(h["ci_high"], band.high.evaluate([3, 6, 9]))
+        assert (h["partnerships"] == len(data[0])).all()
+
+
+def test_kaplan_meier_by_hand():
+    # Four partnerships; the one lasting 2 months is still active (censored).
+    frame = partnerships({"x": ([1, 2, 3, 4], [True, False, True, True])})
+    at = analysis.survival_at_horizons(frame, horizons=(0, 1, 2, 3, 4)).set_index("horizon")
+    assert at.loc[0, "survival"] == 1
+    assert at.loc[1, "survival"] == pytest.approx(3 / 4)  # 1 of 4 at risk ended
+    assert at.loc[2, "survival"] == pytest.approx(3 / 4)  # censoring is no event
+    assert at.loc[3, "survival"] == pytest.approx(3 / 4 * 1 / 2)  # 1 of the 2 left ended
+    assert at.loc[4, "survival"] == 0
+    assert list(at["at_risk"]) == [4, 4, 3, 2, 1]
+
+
+def test_horizon_beyond_longest_observation_is_nan():
+    frame = partnerships({"x": ([5, 8, 10], [True, False, False])})
+    at = analysis.survival_at_horizons(frame, horizons=(10, 11, 60)).set_index("horizon")
+    assert at.loc[10, "survival"] == pytest.approx(2 / 3)
+    assert at.loc[[11, 60], ["survival", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_scenario_without_partnerships_is_a_row_of_nan_not_an_error():
+    frame = partnerships({"a": A})
+    at = analysis.survival_at_horizons(frame, order=["empty", "a"])
+    assert list(pd.unique(at["scenario"])) == ["empty", "a"]
+    assert at[at["scenario"] == "empty"]["survival"].isna().all()
+    assert (at[at["scenario"] == "empty"]["partnerships"] == 0).all()
+    assert "empty" not in set(analysis.survival_curves(frame, ["empty", "a"])["scenario"])
+    lr = analysis.logrank_vs_reference(frame, "a", order=["a", "empty"])
+    assert lr["pvalue"].isna().all()
+
+
+def test_logrank_agrees_with_scipy_and_skips_the_reference():
+    c = ([6, 7, 9, 9, 12, 15, 20, 20], [True, False, True, True, False, True, False, False])
+    frame = partnerships({"b": B, "a": A, "c": c})
+    order = analysis.scenario_order(["b", "a", "c"], reference="a")
+    assert order == ["a", "b", "c"]
+    lr = analysis.logrank_vs_reference(frame, "a", order)
+    assert list(lr["scenario"]) == ["b", "c"]
+    for name, data in (("b", B), ("c", c)):
+        expected = stats.logrank(censored(*data), censored(*A))
+        row = lr.set_index("scenario").loc[name]
+        assert row["statistic"] == pytest.approx(expected.statistic)
+        assert row["pvalue"] == pytest.approx(expected.pvalue)
+        assert row["dissolved"] == sum(data[1])
+    # b's partnerships end sooner than a's: positive z
+    assert lr.set_index("scenario").loc["b", "statistic"] > 0
+
+
+def runs_frame(values: dict[str, list[float]], **extra: dict[str, list[float]]) -> pd.DataFrame:
+    rows = []
+    for name, formed in values.items():
+        for rep, f in enumerate(formed):
+            row = {"scenario": name, "point": 0, "replication": rep, "partnerships_formed": f}
+            row["share_collaborated"] = f / 100
+            row.update({k: v[name][rep] for k, v in extra.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_formation_interval_contains_the_mean_and_matches_scipy():
+    runs = runs_frame({"a": [10, 14, 9, 17, 12], "b": [30, 30, 30], "c": [5]})
+    table = analysis.formation(runs).set_index(["scenario", "outcome"])
+    a = table.loc[("a", "partnerships_formed")]
+    assert a["mean"] == pytest.approx(12.4) and a["runs"] == 5
+    assert a["ci_low"] < a["mean"] < a["ci_high"]
+    ci = stats.ttest_1samp([10, 14, 9, 17, 12], 0).confidence_interval(0.95)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((ci.low, ci.high))
+    share = table.loc[("a", "share_collaborated")]
+    assert share["ci_low"] < share["mean"] < share["ci_high"]
+    # no spread: the interval is the mean itself; one run: no interval at all
+    assert table.loc[("b", "partnerships_formed"), ["ci_low", "ci_high"]].tolist() == [30, 30]
+    one = table.loc[("c", "partnerships_formed")]
+    assert one["mean"] == 5 and np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])
+
+
+def test_dissolution_causes_are_means_per_run_from_either_table():
+    parts = pd.DataFrame(
+        {
+            "scenario": ["a"] * 5 + ["b"] * 2,
+            "point": 0,
+            "replication": [0, 0, 0, 1, 1, 0, 1],
+            "duration": 5,
+            "dissolved": [True, True, False, True, True, True, False],
+            "cause": ["stalled", "shock", None, "stalled", "trust_collapsed", "shock", None],
+        }
+    )
+    from_parts = analysis.dissolution_causes(parts).set_index("scenario")
+    assert from_parts.loc["a", "stalled"] == 1.0  # 2 over 2 runs
+    assert from_parts.loc["a", "shock"] == 0.5
+    assert from_parts.loc["a", "funds_ran_out"] == 0.0
+    assert from_parts.loc["a", "total"] == 2.0
+    assert from_parts.loc["b", "shock"] == 0.5
+    counts = {c: {"a": [0, 0], "b": [0, 0]} for c in analysis.CAUSES}
+    counts["stalled"]["a"] = [1, 1]
+    counts["shock"] = {"a": [1, 0], "b": [1, 0]}
+    counts["trust_collapsed"]["a"] = [0, 1]
+    runs = runs_frame(
+        {"a": [3, 2], "b": [1, 1]}, **{f"dissolved_{c}": v for c, v in counts.items()}
+    )
+    from_runs = analysis.dissolution_causes(runs).set_index("scenario")
+    pd.testing.assert_frame_equal(from_runs, from_parts, check_like=True, check_dtype=False)
+
+
+def test_subsidy_per_survivor_divides_total_subsidy_by_partnerships_alive_at_60_months():
+    parts = partnerships(
+        {
+            # survived 60 and 70 months (one dissolved later); one ended at 10;
+            # one still active at 30 months, formed too late to be seen at 60
+            "a": ([60, 70, 10, 30], [False, True, True, False]),
+            "b": ([12, 20], [True, False]),
+        }
+    )
+    runs = runs_frame(
+        {"a": [0, 0], "b": [0, 0]},
+        subsidy_spent_eur={"a": [100.0, 200.0], "b": [50.0, 0.0]},
+        policy_spent_eur={"a": [100.0, 260.0], "b": [50.0, 0.0]},
+    )
+    table = analysis.subsidy_per_survivor(parts, runs).set_index("scenario")
+    a = table.loc["a"]
+    assert a["subsidy_spent_eur"] == 300.0
+    assert a["survivors"] == 2
+    assert a["censored_before_horizon"] == 1
+    assert a["subsidy_per_survivor_eur"] == 150.0
+    assert a["policy_per_survivor_eur"] == 180.0
+    assert table.loc["b", "survivors"] == 0
+    assert np.isnan(table.loc["b", "subsidy_per_survivor_eur"])
+
+
+def test_tables_follow_the_given_order_with_reference_first():
+    frame = partnerships({"b": B, "a": A})
+    runs = runs_frame({"b": [1, 2], "a": [3, 4]})
+    order = analysis.scenario_order(["b", "a"], reference="a")
+    assert list(analysis.formation(runs, order)["scenario"].unique()) == ["a", "b"]
+    assert list(analysis.survival_at_horizons(frame, order=order)["scenario"].unique()) == [
+        "a",
+        "b",
+    ]
+    assert list(analysis.survival_curves(frame, order)["scenario"].unique()) == ["a", "b"]

@@ -1,0 +1,410 @@
+"""Experiments: common random numbers, identical results on every engine, a real Dask
+cluster, worker death, interruption and resume, corrupt files, designs and analyses."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clustersim.experiment import designs
+from clustersim.experiment.engine import backend, run_experiment
+from clustersim.experiment.sensitivity import analyse
+from clustersim.experiment.spec import load_experiment
+from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "configs" / "baseline.toml"
+DASK = Path(sys.executable).parent / "dask"
+
+SMALL_CONFIG = f"""
+base = "{BASELINE}"
+[population]
+n_smes = 50
+n_knowledge_institutions = 2
+n_governments = 1
+[region]
+region_km = 20.0
+n_centres = 2
+[run]
+months = {{months}}
+"""
+
+
+def write_compare(folder: Path, replications: int = 3, months: int = 24) -> Path:
+    """A tiny comparison of two scenarios, its configs beside it."""
+    (folder / "small.toml").write_text(SMALL_CONFIG.format(months=months))
+    (folder / "small_qw.toml").write_text('base = "small.toml"\n[quick_win]\nquick_win = true\n')
+    path = folder / "tiny.toml"
+    path.write_text(
+        f'name = "tiny"\nkind = "compare"\nseed = 5\nreplications = {replications}\n'
+        '[scenarios]\nbaseline = "small.toml"\nquick_win = "small_qw.toml"\n'
+    )
+    return path
+
+
+def write_sweep(folder: Path, method: str, samples: int = 4, extra: str = "") -> Path:
+    (folder / "small.toml").write_text(SMALL_CONFIG.format(months=24))
+    ranges = (
+        "subsidy_share = [0.0, 0.5]\nparticipant_cap = [0, 3, 4]\n"
+        if method == "grid"
+        else "subsidy_share = { low = 0.0, high = 0.8 }\n"
+        "initiation_rate = { low = 0.01, high = 0.08 }\n"
+        "awareness_radius_km = { low = 1.0, high = 5.0 }\n"
+    )
+    path = folder / f"{method}.toml"
+    path.write_text(
+        f'kind = "sweep"\nbase = "small.toml"\nseed = 3\nreplications = 2\n{extra}'
+        f'[design]\nmethod = "{method}"\n'
+        + (f"samples = {samples}\n" if method != "grid" else "")
+        + ("levels = 4\n" if method == "morris" else "")
+        + f"[parameters]\n{ranges}"
+    )
+    return path
+
+
+def run(path: Path, out: Path, **engine) -> None:
+    with backend(**(engine or {"serial": True})) as b:
+        outcome = run_experiment(load_experiment(path), out, b, progress=False)
+    assert not outcome.failed
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    """Every table, in a canonical row order, for comparing two results folders."""
+    keys = {"series": ["month"], "partnerships": ["partnership"], "ties": ["month", "chooser",
+            "rank"], "memberships": ["partnership", "organisation"], "runs": []}
+    result = {}
+    for table, extra in keys.items():
+        frame = read_table(out, table)
+        order = ["scenario", "point", "replication", *extra]
+        result[table] = frame.sort_values(order, kind="stable").reset_index(drop=True)
+    return result
+
+
+def assert_same_tables(a: Path, b: Path) -> None:
+    ta, tb = tables(a), tables(b)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_like=True)
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "clustersim", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def done_runs(out: Path) -> int:
+    status = out / "status.jsonl"
+    if not status.exists():
+        return 0
+    return sum('"status": "done"' in line for line in status.read_text().splitlines())
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        time.sleep(0.05)
+
+
+# ----------------------------------------------------------------------- design
+def test_replication_k_of_every_scenario_uses_the_same_seed(tmp_path):
+    experiment = load_experiment(write_compare(tmp_path, replications=4))
+    seeds: dict[int, set[int]] = {}
+    for r in experiment.runs():
+        seeds.setdefault(r.replication, set()).add(r.seed)
+    assert all(len(s) == 1 for s in seeds.values())
+    assert len({next(iter(s)) for s in seeds.values()}) == 4  # replications differ
+    assert len({r.run_id for r in experiment.runs()}) == 8  # ids are unique and fixed
+
+
+@pytest.mark.parametrize(("method", "samples", "expected"),
+                         [("grid", 0, 6), ("lhs", 5, 5), ("sobol", 4, 4 * (2 * 3 + 2)),
+                          ("morris", 3, 3 * (3 + 1))])
+def test_each_design_produces_the_expected_number_of_points(tmp_path, method, samples, expected):
+    experiment = load_experiment(write_sweep(tmp_path, method, samples))
+    assert len(experiment.points) == expected
+    assert len(experiment.runs()) == 2 * expected
+    if method != "grid":
+        assert designs.expected_points(method, 3, samples) == expected
+        for dim in experiment.dimensions:
+            assert experiment.points[dim.name].between(dim.low, dim.high).all()
+
+
+def test_integer_parameters_are_swept_in_whole_numbers(tmp_path):
+    (tmp_path / "small.toml").write_text(SMALL_CONFIG.format(months=12))
+    path = tmp_path / "ints.toml"
+    path.write_text('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n'
+                    '[design]\nmethod = "lhs"\nsamples = 6\n'
+                    "[parameters]\nparticipant_cap = { low = 2, high = 9 }\n")
+    points = load_experiment(path).points["participant_cap"]
+    assert (points == points.round()).all() and points.between(2, 9).all()
+
+
+# ---------------------------------------------------------------------- engines
+def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+    from distributed import LocalCluster
+
+    path = write_compare(tmp_path, replications=2)
+    run(path, tmp_path / "serial", serial=True)
+    run(path, tmp_path / "processes", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        run(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert_same_tables(tmp_path / "serial", tmp_path / "processes")
+    assert_same_tables(tmp_path / "serial", tmp_path / "dask")
+    assert len(read_table(tmp_path / "serial", "runs")) == 4
+
+
+@pytest.fixture
+def dask_cluster():
+    """A real external cluster: `dask scheduler` and two `dask worker` processes."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    for i in range(2):
+        procs.append(subprocess.Popen(
+            [DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+             "--name", f"w{i}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, procs[1:]
+    finally:
+        for p in reversed(procs):
+            p.kill()
+            p.wait(timeout=30)
+
+
+def test_a_compare_runs_on_an_external_dask_cluster(tmp_path, dask_cluster):
+    address, _ = dask_cluster
+    path = write_compare(tmp_path, replications=2)
+    result = cli("compare", str(path), "--out", str(tmp_path / "dask"), "--scheduler", address,
+                 "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "Dask cluster" in result.stderr
+    run(path, tmp_path / "serial", serial=True)
+    assert_same_tables(tmp_path / "serial", tmp_path / "dask")
+
+
+def test_a_dask_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path, dask_cluster):
+    address, workers = dask_cluster
+    path = write_compare(tmp_path, replications=6, months=60)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "compare", str(path), "--out",
+                             str(out), "--scheduler", address, "--no-progress"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: done_runs(out) >= 1)
+    workers[0].kill()
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    runs = read_table(out, "runs")
+    assert sorted(runs["run_id"]) == sorted(r.run_id for r in load_experiment(path).runs())
+
+
+def _worker_processes(pid: int) -> list[int]:
+    """Pool workers of a coordinator: children of its forkserver child."""
+    def children(parent: int) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+        return found
+
+    return [grandchild for child in children(pid) for grandchild in children(child)]
+
+
+def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
+    path = write_compare(tmp_path, replications=6, months=60)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "compare", str(path), "--out",
+                             str(out), "--workers", "2", "--no-progress"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: done_runs(out) >= 1 and _worker_processes(proc.pid))
+    os.kill(_worker_processes(proc.pid)[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    log = (out / "status.jsonl").read_text()
+    assert "worker process died" in log
+    runs = read_table(out, "runs")
+    assert sorted(runs["run_id"]) == sorted(r.run_id for r in load_experiment(path).runs())
+    run(path, tmp_path / "serial", serial=True)
+    assert_same_tables(tmp_path / "serial", out)
+
+
+# ------------------------------------------------------------- resume and damage
+def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
+    path = write_compare(tmp_path, replications=8, months=48)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "clustersim", "compare", str(path), "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    wait_for(lambda: done_runs(out) >= 2)
+    first.send_signal(signal.SIGINT)
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 130, stderr
+    assert "resume" in stderr and "Traceback" not in stderr
+    after_interrupt = done_runs(out)
+
+    second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    wait_for(lambda: done_runs(out) >= after_interrupt + 2)
+    second.kill()  # SIGKILL: no chance to clean up
+    second.wait(timeout=60)
+
+    final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    designed = sorted(r.run_id for r in load_experiment(path).runs())
+    runs = read_table(out, "runs")
+    assert sorted(runs["run_id"]) == designed  # none lost, none twice
+    run(path, tmp_path / "uninterrupted", serial=True)
+    assert_same_tables(tmp_path / "uninterrupted", out)
+
+
+def test_a_truncated_file_is_detected_and_redone(tmp_path):
+    path = write_compare(tmp_path, replications=2)
+    out = tmp_path / "out"
+    run(path, out)
+    experiment = load_experiment(path)
+    victim = experiment.runs()[1]
+    damaged = run_path(out / "data", "partnerships", victim)
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    store = ResultStore.existing(out)
+    assert victim.run_id not in store.completed()
+    assert len(read_table(out, "runs")) == 3  # the damaged run is never read as a result
+    run(path, out)  # the same command again redoes it
+    run(path, tmp_path / "clean")
+    assert_same_tables(tmp_path / "clean", out)
+    redone = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
+    assert sum(e.get("run") == victim.run_id and e["status"] == "done" for e in redone) == 2
+
+
+def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path):
+    path = write_compare(tmp_path, replications=2)
+    out = tmp_path / "out"
+    run(path, out)
+    changed = dataclasses.replace(load_experiment(path), replications=3)
+    with pytest.raises(StoreError, match="different experiment"), backend(serial=True) as b:
+        run_experiment(changed, out, b, progress=False)
+    path.write_text(path.read_text().replace("replications = 2", "replications = 3"))
+    result = cli("compare", str(path), "--out", str(out), "--serial", "--no-progress")
+    assert result.returncode == 2
+    assert "different experiment" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- analyses, CLI
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):
+    path = write_sweep(tmp_path, method, samples=2 if method == "sobol" else 3)
+    out = tmp_path / "out"
+    run(path, out, workers=2)
+    results = analyse(out, ("partnerships_formed", "share_collaborated"))
+    assert set(results) == {"partnerships_formed", "share_collaborated"}
+    for table in results.values():
+        assert list(table["parameter"]) == ["subsidy_share", "initiation_rate",
+                                            "awareness_radius_km"]
+        expected = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else [
+            "mu_star", "mu_star_conf", "sigma"]
+        assert set(expected) <= set(table.columns)
+        assert table[expected[0]].notna().all()
+
+
+def test_sensitivity_cli_writes_tables_and_plots_and_refuses_a_grid(tmp_path):
+    morris = write_sweep(tmp_path, "morris", samples=2)
+    out = tmp_path / "morris_out"
+    assert cli("sweep", str(morris), "--out", str(out), "--workers", "2",
+               "--no-progress").returncode == 0
+    result = cli("sensitivity", str(out), "--output", "partnerships_formed")
+    assert result.returncode == 0, result.stderr
+    assert (out / "sensitivity" / "partnerships_formed.png").stat().st_size > 0
+    assert "mu_star" in (out / "sensitivity" / "sensitivity.md").read_text()
+    grid = write_sweep(tmp_path, "grid")
+    grid_out = tmp_path / "grid_out"
+    run(grid, grid_out)
+    refused = cli("sensitivity", str(grid_out))
+    assert refused.returncode == 2 and "sobol or morris" in refused.stderr
+
+
+def test_export_writes_one_csv_per_table(tmp_path):
+    path = write_compare(tmp_path, replications=2)
+    out = tmp_path / "out"
+    run(path, out)
+    result = cli("export", str(out), "--csv")
+    assert result.returncode == 0, result.stderr
+    for table in ("series", "partnerships", "ties", "memberships", "runs"):
+        frame = pd.read_csv(out / "csv" / f"{table}.csv")
+        assert len(frame) == len(read_table(out, table))
+        assert {"scenario", "replication"} <= set(frame.columns)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('kind = "compar"\nseed = 1\nreplications = 2\n', "kind must be one of"),
+        ('kind = "compare"\nseed = 1\nreplications = 0\n[scenarios]\na = "small.toml"\n',
+         "replications must be a whole number"),
+        ('kind = "compare"\nseed = 1\nreplications = 2\nreplicatons = 3\n', "did you mean"),
+        ('kind = "compare"\nseed = 1\nreplications = 2\n[scenarios]\na = "nope.toml"\n',
+         "no such config file"),
+        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+         'method = "sobol"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 1 }\n'
+         'initiation_rate = { low = 0.0, high = 0.1 }\n', "power of 2"),
+        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+         'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_shar = { low = 0, high = 1 }\n',
+         "did you mean subsidy_share"),
+        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+         'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 3 }\n',
+         "out of range"),
+        ('kind = "compare"\nseed = 1\nreplications = 2\n[scenarios\n', "not valid TOML"),
+    ],
+)
+def test_bad_experiment_files_get_one_line_and_exit_2(tmp_path, text, words):
+    (tmp_path / "small.toml").write_text(SMALL_CONFIG.format(months=12))
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    result = cli("compare", str(path), "--out", str(tmp_path / "o"), "--serial")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clustersim: error:")
+    assert "bad.toml" in lines[0] and words in lines[0]
+
+
+def test_a_sweep_file_given_to_compare_is_refused(tmp_path):
+    path = write_sweep(tmp_path, "grid")
+    result = cli("compare", str(path), "--serial")
+    assert result.returncode == 2 and "clustersim sweep" in result.stderr
+
+
+def test_the_shipped_experiment_files_are_valid():
+    for path in sorted((ROOT / "experiments").glob("*.toml")):
+        experiment = load_experiment(path)
+        assert experiment.runs()
+    comparison = load_experiment(ROOT / "experiments" / "policy_comparison.toml")
+    assert comparison.replications >= 20
+    assert set(comparison.scenarios) >= {"baseline", "start_subsidy", "participant_cap",
+                                         "quick_win", "matchmaking", "combined"}

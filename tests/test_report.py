@@ -1,0 +1,131 @@
+"""The experiment report: every table and figure is there, and an incomplete results
+folder is reported as incomplete, never passed off as whole."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clustersim.experiment.engine import backend, run_experiment
+from clustersim.experiment.report import build_report
+from clustersim.experiment.spec import load_experiment
+from clustersim.experiment.store import ResultStore, run_path
+
+BASELINE = Path(__file__).resolve().parent.parent / "configs" / "baseline.toml"
+SMALL = f"""
+base = "{BASELINE}"
+[population]
+n_smes = 60
+n_knowledge_institutions = 2
+n_governments = 1
+[region]
+region_km = 20.0
+n_centres = 2
+"""
+SECTIONS = (
+    "## Partnership survival",
+    "### Survival at 12, 36 and 60 months",
+    "## Log-rank tests against baseline",
+    "## Formation and collaboration",
+    "## Dissolution causes",
+    "## Subsidy per surviving partnership",
+)
+FIGURES = ("survival.png", "survival_at_horizons.png", "formation.png", "causes.png")
+
+
+def write_experiment(folder: Path, body: str) -> Path:
+    (folder / "small.toml").write_text(SMALL)
+    (folder / "subsidy.toml").write_text('base = "small.toml"\n[subsidy]\nsubsidy_share = 0.5\n')
+    path = folder / "experiment.toml"
+    path.write_text(body)
+    return path
+
+
+COMPARE = """name = "tiny_compare"
+kind = "compare"
+seed = 3
+replications = 2
+months = 36
+[scenarios]
+baseline = "small.toml"
+start_subsidy = "subsidy.toml"
+"""
+
+
+@pytest.fixture(scope="module")
+def compare_results(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("compare")
+    experiment = load_experiment(write_experiment(folder, COMPARE))
+    with backend(serial=True) as engine:
+        run_experiment(experiment, folder / "results", engine, progress=False)
+    return folder / "results"
+
+
+def test_report_of_a_comparison_has_every_table_and_figure(compare_results: Path):
+    summary = build_report(compare_results)
+    md = (compare_results / "report" / "report.md").read_text()
+    for heading in SECTIONS:
+        assert heading in md
+    for figure in FIGURES:
+        path = compare_results / "report" / figure
+        assert path.is_file() and path.stat().st_size > 0
+        assert f"]({figure})" in md
+    assert "WARNING" not in md and "WARNING" not in summary
+    assert "tiny_compare" in md and "root seed 3" in md and "4 of 4 designed runs" in md
+    for name in ("baseline", "start_subsidy"):
+        assert name in summary
+    for column in ("S(12)", "S(36)", "S(60)", "partnerships formed", "share collaborating"):
+        assert column in summary
+    assert "log-rank p vs baseline" in summary and "subsidy per survivor" in summary
+    # the reference leads every table
+    assert md.index("| baseline") < md.index("| start_subsidy")
+
+
+def test_incomplete_results_are_reported_as_such(compare_results: Path, tmp_path: Path):
+    partial = tmp_path / "partial"
+    shutil.copytree(compare_results, partial)
+    shutil.rmtree(partial / "report", ignore_errors=True)
+    store = ResultStore.existing(partial)
+    run_path(store.data_dir, "runs", store.runs[-1]).unlink()  # one run lost its summary
+    summary = build_report(partial)
+    md = (partial / "report" / "report.md").read_text()
+    assert "WARNING: incomplete results: 3 of 4 designed runs are done" in md
+    assert "WARNING: incomplete results: 3 of 4" in summary
+    assert summary.splitlines()[0].startswith("tiny_compare: 3 of 4 runs done")
+
+
+def test_a_folder_with_no_finished_run_says_so(tmp_path: Path):
+    experiment = load_experiment(write_experiment(tmp_path, COMPARE))
+    ResultStore.open(tmp_path / "results", experiment)  # started, nothing finished
+    summary = build_report(tmp_path / "results")
+    md = (tmp_path / "results" / "report" / "report.md").read_text()
+    assert "0 of 4" in summary and "WARNING" in summary
+    assert "No run has finished yet" in md
+
+
+def test_report_of_a_sweep_groups_by_design_point(tmp_path: Path):
+    sweep = """name = "tiny_sweep"
+kind = "sweep"
+base = "small.toml"
+seed = 4
+replications = 1
+months = 24
+[design]
+method = "grid"
+[parameters]
+subsidy_share = [0.0, 0.5]
+participant_cap = [0, 3]
+"""
+    experiment = load_experiment(write_experiment(tmp_path, sweep))
+    with backend(serial=True) as engine:
+        run_experiment(experiment, tmp_path / "results", engine, progress=False)
+    summary = build_report(tmp_path / "results")
+    md = (tmp_path / "results" / "report" / "report.md").read_text()
+    assert "## Outcomes per design point" in md
+    assert "subsidy_share" in md and "participant_cap" in md
+    for point in range(4):
+        assert f"point {point}" in summary
+    for figure in ("outcomes_vs_parameters.png", "survival.png", "causes.png"):
+        assert (tmp_path / "results" / "report" / figure).stat().st_size > 0
