@@ -28,5 +28,5 @@ def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
                 continue
             relation = con.read_parquet(files, hive_partitioning=True)
             relation.write_csv(str(target))
-            counts[table] = relation.count("*").fetchone()[0]
+            counts[table] = relation.count("*").fetchall()[0][0]
     return counts
