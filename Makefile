@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: the main job — a baseline run with its summary (results in results/)
+## run: the main job — the policy comparison (6 scenarios x 20 replications) and its report
 run: $(STAMP)
-	$(BIN)/clustersim run configs/baseline.toml --seed 1
+	$(BIN)/clustersim compare experiments/policy_comparison.toml
 
 ## test: the whole test suite, lint included
 test: $(STAMP)

@@ -46,6 +46,36 @@ def _positive_int(name: str):
     return parse
 
 
+def _add_experiment_options(parser: argparse.ArgumentParser, kind: str) -> None:
+    """The experiment file, results folder and engine options of every experiment command."""
+    parser.add_argument("experiment", type=Path, help=f'experiment file (kind = "{kind}")')
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default results/<experiment name>)",
+    )
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--workers",
+        type=_positive_int("--workers"),
+        default=None,
+        help="local worker processes (default: this machine's cores)",
+    )
+    engine.add_argument(
+        "--serial",
+        action="store_true",
+        help="run in this process, one run at a time (for debugging)",
+    )
+    engine.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="an existing Dask distributed scheduler to run on",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clustersim",
@@ -102,32 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(Parquet dataset, manifest.json, status log); re-running the same command "
             "resumes, doing only the missing runs.",
         )
-        exp.add_argument("experiment", type=Path, help=f'experiment file (kind = "{kind}")')
-        exp.add_argument(
-            "--out",
-            type=Path,
-            default=None,
-            help="results folder (default results/<experiment name>)",
-        )
-        engine = exp.add_mutually_exclusive_group()
-        engine.add_argument(
-            "--workers",
-            type=_positive_int("--workers"),
-            default=None,
-            help="local worker processes (default: this machine's cores)",
-        )
-        engine.add_argument(
-            "--serial",
-            action="store_true",
-            help="run in this process, one run at a time (for debugging)",
-        )
-        engine.add_argument(
-            "--scheduler",
-            default=None,
-            metavar="tcp://HOST:PORT",
-            help="an existing Dask distributed scheduler to run on",
-        )
-        exp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        _add_experiment_options(exp, kind)
         exp.set_defaults(handler=_experiment, kind=kind)
 
     report = sub.add_parser(
@@ -190,6 +195,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dashboard.set_defaults(handler=_dashboard)
 
+    validate_model = sub.add_parser(
+        "validate-model",
+        help="run the validation experiment and write docs/validation.md",
+        description="Run a validation experiment (kind = \"compare\"), compare the model with "
+        "the observed patterns of the sources (each target, its source, the model's mean with "
+        "a 95 %% interval, met or not) and write the validation document, with the "
+        "calibration and Morris screening of finished sweeps if given.",
+    )
+    _add_experiment_options(validate_model, "compare")
+    validate_model.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        help="results folder of a finished calibration sweep to report",
+    )
+    validate_model.add_argument(
+        "--screening",
+        type=Path,
+        default=None,
+        help="results folder of a finished Morris sweep to report",
+    )
+    validate_model.add_argument(
+        "--doc",
+        type=Path,
+        default=Path("docs") / "validation.md",
+        help="where to write the document (default docs/validation.md)",
+    )
+    validate_model.set_defaults(handler=_validate_model, kind="compare")
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="rank a sweep's points by their distance to the validation targets",
+        description="Run a calibration sweep (kind = \"sweep\", usually an LHS over the free "
+        "parameters), rank its points by their distance to every validation target at once "
+        "(rejection ABC), write RESULTS/calibration/ and print the closest point as TOML.",
+    )
+    _add_experiment_options(calibrate, "sweep")
+    calibrate.add_argument(
+        "--accept",
+        type=float,
+        default=0.1,
+        help="share of closest points accepted (default 0.1)",
+    )
+    calibrate.set_defaults(handler=_calibrate, kind="sweep")
+
     params = sub.add_parser(
         "params",
         help="print every parameter with default, unit and source",
@@ -233,6 +283,20 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _experiment(args: argparse.Namespace) -> int:
+    experiment, out = _execute(args)
+    if args.kind == "compare":
+        from clustersim.experiment.report import build_report
+
+        print(build_report(out))
+        print(f"report written to {out / 'report' / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _execute(args: argparse.Namespace):
+    """Run (or resume) the experiment file of an experiment command; return it and its folder.
+
+    Interrupted, it says how to resume and re-raises; failed runs end in a UserError.
+    """
     from clustersim.experiment.engine import backend, run_experiment
     from clustersim.experiment.spec import load_experiment
 
@@ -255,23 +319,44 @@ def _experiment(args: argparse.Namespace) -> int:
                 "command again to resume",
                 file=sys.stderr,
             )
-            return 130
+            raise
     print(
         f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
         f"({outcome.already_done} from before, {outcome.completed} now)",
         file=sys.stderr,
     )
-    if args.kind == "compare":
-        from clustersim.experiment.report import build_report
-
-        print(build_report(out))
     if outcome.failed:
         raise UserError(
             f"{len(outcome.failed)} runs failed ({', '.join(outcome.failed[:3])}"
             f"{', ...' if len(outcome.failed) > 3 else ''}); see {out}/status.jsonl; "
             "run the same command again to retry them"
         )
-    return 0
+    return experiment, out
+
+
+def _validate_model(args: argparse.Namespace) -> None:
+    from clustersim.experiment.validation_doc import write_validation_doc
+
+    experiment, out = _execute(args)
+    for flag, folder in (("--calibration", args.calibration), ("--screening", args.screening)):
+        if folder is not None and not (folder / "manifest.json").is_file():
+            raise UserError(f"{flag} {folder}: not a results folder (no manifest.json)")
+    summary = write_validation_doc(
+        args.doc, experiment, out, calibration=args.calibration, screening=args.screening
+    )
+    print(summary)
+    print(f"validation written to {args.doc}", file=sys.stderr)
+
+
+def _calibrate(args: argparse.Namespace) -> None:
+    from clustersim.experiment.calibration import best_parameters_toml, write_calibration
+
+    if not 0 < args.accept <= 1:
+        raise UserError(f"--accept {args.accept}: must be a share in (0, 1]")
+    experiment, out = _execute(args)
+    ranking = write_calibration(out, experiment, args.accept)
+    print(best_parameters_toml(ranking, experiment), end="")
+    print(f"ranking written to {out / 'calibration'}/", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace) -> None:
