@@ -268,7 +268,7 @@ def _run(args: argparse.Namespace) -> None:
         written = write_run(result, out)
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write results ({exc.strerror or exc})") from None
-    print(f"  results written to          {written}/")
+    print(f"  results written to           {written}/")
 
 
 def _validate(args: argparse.Namespace) -> None:

@@ -49,7 +49,7 @@ def summarise(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     last = series.iloc[-1]
     return {
         "partnerships_formed": len(parts),
-        "partnerships_active_at_end": int((~parts["dissolved"]).sum()),
+        "partnerships_active_at_end": int(parts["ended"].isna().sum()),
         "share_collaborated": float(last["share_ever_collaborated"]),
         **{f"survival_{h}": v for h, v in survival_at(parts).items()},
         **{f"dissolved_{c}": int(causes.get(str(c), 0)) for c in DISSOLUTION_CAUSES},
@@ -131,16 +131,16 @@ def format_summary(result: RunResult) -> str:
     lines = [
         f"scenario {result.config.name} ({result.config.path}), seed {result.seed}, "
         f"{p.months} months",
-        f"  organisations              {organisations} ({p.n_smes} SMEs, "
+        f"  organisations                {organisations} ({p.n_smes} SMEs, "
         f"{p.n_knowledge_institutions} knowledge institutions, {p.n_governments} government)",
-        f"  partnerships formed        {s['partnerships_formed']} "
+        f"  partnerships formed          {s['partnerships_formed']} "
         f"({s['partnerships_active_at_end']} still active at the end)",
-        f"  organisations that collaborated  {_percent(s['share_collaborated'])}",
-        f"  partnership survival       {survival}",
-        f"  dissolved by cause         {causes or 'none'}",
+        f"  share that collaborated      {_percent(s['share_collaborated'])}",
+        f"  partnership survival         {survival}",
+        f"  dissolved by cause           {causes or 'none'}",
     ]
     if s["subsidy_spent_eur"]:
-        lines.append(f"  subsidy spent              EUR {s['subsidy_spent_eur']:,.0f}")
+        lines.append(f"  subsidy spent                EUR {s['subsidy_spent_eur']:,.0f}")
     return "\n".join(lines)
 
 
