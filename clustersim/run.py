@@ -8,22 +8,19 @@ folder that looks finished.
 from __future__ import annotations
 
 import json
-import platform
 import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import mesa
-import numpy as np
 import pandas as pd
 
-import clustersim
 from clustersim.config import LoadedConfig
 from clustersim.model import ClusterModel
 from clustersim.parameters import Parameters
 from clustersim.partnership import DISSOLUTION_CAUSES
+from clustersim.provenance import software_versions
 from clustersim.survival import HORIZONS_MONTHS, survival_at
 
 TABLES = ("series", "partnerships", "ties", "memberships")
@@ -90,13 +87,7 @@ def manifest(result: RunResult) -> dict:
         "parameters": result.parameters.as_dict(),
         "seed": result.seed,
         "months": result.parameters.months,
-        "versions": {
-            "clustersim": clustersim.__version__,
-            "mesa": mesa.__version__,
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": software_versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "summary": result.summary(),
     }

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -28,15 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-import clustersim
 from clustersim.experiment.spec import Experiment, RunSpec
+from clustersim.provenance import software_versions
 
 TABLES = ("series", "partnerships", "ties", "memberships", "runs")
 PARTITIONS = ("scenario", "point", "replication")
@@ -230,13 +228,7 @@ def _new_manifest(exp: Experiment) -> dict[str, Any]:
         "experiment_file_sha256": _file_sha256(path),
         "experiment_sha256": exp.sha256,
         "description": exp.description,
-        "versions": {
-            "clustersim": clustersim.__version__,
-            "mesa": mesa.__version__,
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": software_versions(),
         "git_commit": commit,
         "git_dirty": dirty,
         "root_seed": exp.seed,
@@ -265,22 +257,14 @@ def _file_sha256(path: Path) -> str:
 def _git_state(folder: Path) -> tuple[str | None, bool | None]:
     """The commit of the checkout holding the experiment file, and whether it has changes."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
+        commit = _git(folder, "rev-parse", "HEAD").strip()
+        status = _git(folder, "status", "--porcelain")
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit, bool(status.strip())
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=True
+    ).stdout
