@@ -7,6 +7,7 @@ stderr, `clustersim: error: ...`, and exit status 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -283,7 +284,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    experiment, out = _execute(args)
+    _, out = _execute(args)
     if args.kind == "compare":
         from clustersim.experiment.report import build_report
 
@@ -337,10 +338,10 @@ def _execute(args: argparse.Namespace):
 def _validate_model(args: argparse.Namespace) -> None:
     from clustersim.experiment.validation_doc import write_validation_doc
 
-    experiment, out = _execute(args)
     for flag, folder in (("--calibration", args.calibration), ("--screening", args.screening)):
         if folder is not None and not (folder / "manifest.json").is_file():
             raise UserError(f"{flag} {folder}: not a results folder (no manifest.json)")
+    experiment, out = _execute(args)
     summary = write_validation_doc(
         args.doc, experiment, out, calibration=args.calibration, screening=args.screening
     )
@@ -404,9 +405,15 @@ def _params(args: argparse.Namespace) -> None:
     print(baseline_toml() if args.toml else markdown_table(), end="")
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    """`kill` (SIGTERM) stops like Ctrl-C: finished runs kept, workers shut down."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     try:
         status = args.handler(args)
     except _user_errors() as exc:

@@ -27,7 +27,7 @@ from mesa.space import ContinuousSpace
 
 from clustersim.awareness import Awareness
 from clustersim.culture import converge, mean_culture_fit
-from clustersim.network import collaboration_graph, network_statistics
+from clustersim.network import group_statistics
 from clustersim.organisations import AGENT_CLASSES, Organisation, Regime, generate_population
 from clustersim.parameters import Parameters, specs
 from clustersim.partner_choice import PartnerScore
@@ -94,6 +94,7 @@ class ClusterModel(mesa.Model):
         self.policy = Policy.from_parameters(self.p)
         self.scorer = PartnerScore.from_parameters(self.p)
         self.population = generate_population(self.p, self.rng)
+        self.competitor_keys = self.population.competitor_keys()
         n = len(self.population)
 
         self.space = ContinuousSpace(self.p.region_km, self.p.region_km, torus=False)
@@ -132,6 +133,7 @@ class ClusterModel(mesa.Model):
         unable_to_pay = self.pay_costs()
         self.converge_cultures()
         self.decide_memberships(unable_to_pay)
+        self.complete_projects()
         self._collect()
         self.running = self.month < self.p.months
 
@@ -167,21 +169,28 @@ class ClusterModel(mesa.Model):
         current = self._current_partners(initiator)
         if current:
             candidates = candidates[~np.isin(candidates, list(current))]
+        admission = self.policy.admission
+        candidates = admission.candidates(self.competitor_keys, initiator, candidates)
         if len(candidates) == 0:
             return
-        extra = max(0.0, p.target_size_mean - p.min_members)
-        planned = self.policy.cap.limit(p.min_members + int(self.rng.poisson(extra)))
+        smallest = max(p.min_members, admission.min_firms)
+        extra = max(0.0, p.target_size_mean - smallest)
+        planned = self.policy.cap.limit(smallest + int(self.rng.poisson(extra)))
         terms = self.scorer.terms(pop, self.awareness, self.trust, initiator, candidates)
         scores = self.scorer.scores(terms, self.scorer.regime_factor(pop, initiator, candidates))
         noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
         # Invite down the ranking until enough accept, asking at most twice the places.
-        order = np.argsort(-noisy, kind="stable")[: 2 * (planned - 1)]
+        ranked = np.argsort(-noisy, kind="stable")
+        invitable = admission.invitable(self.competitor_keys[candidates[ranked]])
+        order = ranked[invitable][: 2 * (planned - 1)]
         accepted = self._accepts(initiator, candidates[order], planned)
         asked = int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1)
         order, accepted = order[:asked], accepted[:asked]
         invitees = candidates[order]
         members = [initiator, *invitees[accepted].tolist()]
-        pid = self._found(members) if len(members) >= p.min_members else -1
+        firms = int((pop.regime[members] == Regime.COMMERCIAL).sum())
+        admitted = len(members) >= p.min_members and admission.admits(firms)
+        pid = self._found(members) if admitted else -1
         self.ties.add(
             self.month,
             initiator,
@@ -298,6 +307,7 @@ class ClusterModel(mesa.Model):
         """Each partnership makes progress; results build trust, missed deadlines erode it."""
         pop, p = self.population, self.p
         experience = pop.experience_factor(p.experience_scale)
+        boost = self.policy.manager.boost_at(self.month)
         for part in list(self._active.values()):
             idx = np.array(part.members)
             leadership = 0.0 if part.leader is None else float(pop.leadership[part.leader])
@@ -311,7 +321,7 @@ class ClusterModel(mesa.Model):
                 culture_fit=mean_culture_fit(pop.culture[idx]),
                 competitor_share=self._competitor_pairs(idx) / pairs if pairs else 0.0,
                 experience=float(experience[idx].mean()),
-                managed=part.managed,
+                manager_boost=boost if part.managed else 0.0,
                 subsidised=part.subsidy_active(self.month),
             )
             # Mean-one noise, so `rate` stays the expected progress.
@@ -329,7 +339,8 @@ class ClusterModel(mesa.Model):
         part.milestones_reached += 1
         part.last_result_month = self.month
         if reached.quick_win:
-            part.quick_win_month = self.month
+            if part.quick_win_month is None:  # the first of a ladder of quick wins
+                part.quick_win_month = self.month
             self._tell(
                 "quick_win",
                 part.id,
@@ -348,7 +359,8 @@ class ClusterModel(mesa.Model):
             pop.cash_eur[idx] + p.milestone_value_eur * reached.value_share,
             pop.cash_ceiling_eur[idx],
         )
-        gain = p.trust_gain * (1.0 + (p.cluster_manager_boost if part.managed else 0.0))
+        boost = self.policy.manager.boost_at(self.month) if part.managed else 0.0
+        gain = p.trust_gain * (1.0 + boost)
         for a in part.members:
             for b in part.members:
                 if a != b:
@@ -356,7 +368,7 @@ class ClusterModel(mesa.Model):
                     competing = self._competing(a, b)
                     self.trust.reinforce(a, b, gain * (1.0 - p.competitor_drag * competing))
         part.progress = 0.0
-        part.milestone = self.policy.milestones.main
+        part.milestone = self.policy.milestones.after(part.milestones_reached)
         part.due_month = self.month + part.milestone.planned_months
 
     def _miss_milestone(self, part: Partnership) -> None:
@@ -479,15 +491,33 @@ class ClusterModel(mesa.Model):
         self.memberships.leave(part.id, member, self.month, str(cause))
 
     def _dissolve(self, part: Partnership, cause: Cause) -> None:
+        self._end(part, cause, Cause.DISSOLVED)
+        self._counts[f"dissolved_{cause}"] += 1
+        self._tell("dissolved", part.id, f"partnership {part.id} dissolved: {CAUSE_WORDS[cause]}")
+
+    def _end(self, part: Partnership, cause: Cause, members_reason: Cause) -> None:
         part.size_at_end = part.size
         for member in list(part.members):
-            self._leave(part, member, Cause.DISSOLVED)
+            self._leave(part, member, members_reason)
         part.ended_month = self.month
         part.cause = cause
         del self._active[part.id]
         self.policy.manager.release(part.id)
-        self._counts[f"dissolved_{cause}"] += 1
-        self._tell("dissolved", part.id, f"partnership {part.id} dissolved: {CAUSE_WORDS[cause]}")
+
+    # ---------------------------------------------------------- 7. projects end
+    def complete_projects(self) -> None:
+        """A project capped at `project_months` ends complete: not a failure (003 §3.2.2, KLICT)."""
+        months = self.p.project_months
+        if not months:
+            return
+        for part in list(self._active.values()):
+            if self.month - part.formed_month >= months:
+                self._end(part, Cause.COMPLETED, Cause.COMPLETED)
+                self._tell(
+                    "completed",
+                    part.id,
+                    f"partnership {part.id} completed its project after {months} months",
+                )
 
     # ---------------------------------------------------------------- helpers
     def _choose_leader(self, members: list[int]) -> int | None:
@@ -538,7 +568,6 @@ class ClusterModel(mesa.Model):
         pop = self.population
         active = list(self._active.values())
         sizes = [part.size for part in active]
-        graph = collaboration_graph(len(pop), (part.members for part in active))
         dissolved = {f"dissolved_{c}": self._counts[f"dissolved_{c}"] for c in DISSOLUTION_CAUSES}
         self.statistics = {
             "active_partnerships": len(active),
@@ -555,7 +584,7 @@ class ClusterModel(mesa.Model):
             "subsidised_active": sum(a.subsidy_active(self.month) for a in active),
             "subsidy_spent_eur": self.policy.subsidy.spent_eur,
             "policy_spent_eur": self.policy.spent_eur,
-            **network_statistics(graph),
+            **group_statistics(len(pop), [part.members for part in active]),
         }
         self.datacollector.collect(self)
 

@@ -4,14 +4,21 @@ Two organisations are linked while they share an active partnership. A cluster i
 a connected group of at least three collaborating organisations (003 §2.1: a
 cluster is a collaboration of two or more firms with suppliers, customers and/or
 knowledge institutions; three keeps pairs out).
+
+The model measures the network every month, so `group_statistics` computes the
+statistics with sparse matrices; `network_statistics` computes the same figures
+on a networkx graph (for the dashboard and for checking the fast path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import combinations
 
 import networkx as nx
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 MIN_CLUSTER_SIZE = 3
 
@@ -42,3 +49,59 @@ def network_statistics(graph: nx.Graph) -> dict[str, float]:
         "clusters": float(len(clusters)),
         "mean_cluster_size": sum(clusters) / len(clusters) if clusters else 0.0,
     }
+
+
+def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> dict[str, float]:
+    """`network_statistics` of the groups' collaboration graph, equal to the last bit.
+
+    Sums run in the order networkx uses, so the figures are bit-identical to it.
+    """
+    n = n_organisations
+    pairs = [pair for members in groups for pair in combinations(members, 2)]
+    if not pairs:
+        return {
+            "network_density": 0 if n > 1 else 0.0,  # networkx's integer 0 for no edges
+            "network_clustering": 0.0,
+            "largest_component_share": 0.0,
+            "clusters": 0.0,
+            "mean_cluster_size": 0.0,
+        }
+    i, j = np.array(pairs, dtype=np.int64).T
+    upper = sparse.coo_matrix((np.ones(len(i)), (np.minimum(i, j), np.maximum(i, j))), (n, n))
+    upper = upper.tocsr()  # duplicates summed: one entry per linked pair
+    edges = upper.nnz
+    adjacency = upper + upper.T
+    adjacency.data[:] = 1.0
+    degree = np.diff(adjacency.indptr)
+    active = np.flatnonzero(degree)
+    # Closed walks of length three: twice the triangles through each node.
+    twice_triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel()
+    d = degree[active].astype(float)
+    t = twice_triangles[active]
+    coefficient = np.zeros(len(active))
+    closed = t > 0
+    coefficient[closed] = t[closed] / (d[closed] * (d[closed] - 1))
+    total = sum(coefficient[_networkx_order(active, n)].tolist())
+    _, labels = connected_components(adjacency[active][:, active], directed=False)
+    components = np.bincount(labels).tolist()
+    clusters = [size for size in components if size >= MIN_CLUSTER_SIZE]
+    density = edges / (n * (n - 1)) * 2 if n > 1 else 0.0
+    return {
+        "network_density": density,
+        "network_clustering": total / len(active),
+        "largest_component_share": max(components) / n,
+        "clusters": float(len(clusters)),
+        "mean_cluster_size": sum(clusters) / len(clusters) if clusters else 0.0,
+    }
+
+
+def _networkx_order(active: np.ndarray, n: int) -> np.ndarray:
+    """Positions in `active` in the order networkx visits an induced subgraph's nodes.
+
+    A subgraph view iterates the set of its nodes when they are fewer than half the
+    graph, else the graph's own (ascending) order; floating sums depend on the order.
+    """
+    if 2 * len(active) >= n:
+        return np.arange(len(active))
+    position = {int(v): k for k, v in enumerate(active)}
+    return np.fromiter((position[v] for v in set(active.tolist())), np.int64, len(active))

@@ -63,6 +63,16 @@ class Population:
     def free_hours(self) -> np.ndarray:
         return self.capacity_hours - self.hours_used
 
+    def competitor_keys(self) -> np.ndarray:
+        """Equal keys mark direct competitors: SMEs of one sector at one chain stage (003 §2.1).
+
+        Institutions and government never compete, so each gets a key of its own.
+        """
+        keys = -1 - np.arange(len(self), dtype=np.int64)
+        firms = self.regime == Regime.COMMERCIAL
+        keys[firms] = self.sector[firms] * (self.stage.max() + 1) + self.stage[firms]
+        return keys
+
     def experience_factor(self, scale: float) -> np.ndarray:
         """Saturating effect of experience: 0 for novices, towards 1 for veterans."""
         return 1.0 - np.exp(-self.experience / scale)

@@ -71,7 +71,7 @@ class Parameters:
     n_smes: int = _param(
         300,
         "organisations",
-        2,
+        0,
         200_000,
         "population",
         "assumption: a metropolitan ICT SME population, scaled for fast runs",
@@ -364,6 +364,33 @@ class Parameters:
         "MODEL.md: a partnership needs at least two members",
         "Smallest partnership that can form.",
     )
+    min_firms: int = _param(
+        0,
+        "SMEs",
+        0,
+        50,
+        "formation",
+        "003 §3.2.2: a KLICT submission criterion is at least 3 firms; 0 = any mix",
+        "SMEs a partnership needs to form at all (a call's admission rule, not only its subsidy).",
+    )
+    invite_only_competitors: bool = _param(
+        False,
+        "switch",
+        0,
+        1,
+        "formation",
+        "003 §2.1, §3.2.2: horizontal collaboration, between direct competitors",
+        "Whether SMEs invite only their direct competitors (a call for horizontal projects).",
+    )
+    invite_no_competitors: bool = _param(
+        False,
+        "switch",
+        0,
+        1,
+        "formation",
+        "003 §3.2.2 lessons: complementary, vertical partners do better",
+        "Whether initiators invite no two direct competitors (a call for supply-chain projects).",
+    )
     expected_value_eur: float = _param(
         40_000.0,
         "EUR",
@@ -413,6 +440,15 @@ class Parameters:
         "work",
         "003 §3.1: large projects take years",
         "Planned months to each main milestone; missing it disappoints members.",
+    )
+    project_months: int = _param(
+        0,
+        "months",
+        0,
+        1200,
+        "work",
+        "003 §3.2.2: KLICT capped project duration at one year; 0 = open-ended",
+        "Months after which a partnership's project is complete and it ends (not a dissolution).",
     )
     milestone_value_eur: float = _param(
         15_000.0,
@@ -735,6 +771,15 @@ class Parameters:
         "003 §3.1: 'success within eyesight'",
         "Work in the quick-win milestone.",
     )
+    quick_win_steps: int = _param(
+        1,
+        "milestones",
+        1,
+        20,
+        "quick_win",
+        "003 §3.1 PortNET: first several small projects 'within eyesight', then the large one",
+        "Small milestones before the first main one, growing from the quick win to a main milestone.",
+    )
 
     # --- policy: matchmaking --------------------------------------------------------
     matchmaking: bool = _param(
@@ -802,6 +847,24 @@ class Parameters:
         "004: experienced managers raise performance",
         "Extra progress and trust gain in served partnerships.",
     )
+    cluster_manager_experience_gain: float = _param(
+        0.0,
+        "1/year",
+        0.0,
+        10.0,
+        "cluster_manager",
+        "004: the manager's years of experience go with better performance; 0 = no effect",
+        "Relative growth of the manager's boost per year of experience.",
+    )
+    cluster_manager_experience_years: float = _param(
+        0.0,
+        "years",
+        0.0,
+        50.0,
+        "cluster_manager",
+        "004: cluster managers' experience; assumption: a new manager by default",
+        "The manager's years of experience when the run starts.",
+    )
 
     def __post_init__(self) -> None:
         validate(self)
@@ -860,6 +923,17 @@ def validate(params: Parameters) -> None:
         raise ParameterError(
             f"participant_cap = {params.participant_cap} is below min_members = "
             f"{params.min_members}: no partnership could form (use 0 for no cap)"
+        )
+    floor = max(params.min_members, params.min_firms)
+    if params.participant_cap and params.participant_cap < floor:
+        raise ParameterError(
+            f"participant_cap = {params.participant_cap} is below min_firms = "
+            f"{params.min_firms}: no partnership could form (use 0 for no cap)"
+        )
+    if params.invite_only_competitors and params.invite_no_competitors:
+        raise ParameterError(
+            "invite_only_competitors and invite_no_competitors are both true: "
+            "switch one of them off"
         )
     if params.n_smes + params.n_knowledge_institutions + params.n_governments < 2:
         raise ParameterError("the region needs at least two organisations")

@@ -24,6 +24,7 @@ class Cause(StrEnum):
     TRUST = "trust_collapsed"
     STALLED = "stalled"  # no result for longer than patience allows
     DISSOLVED = "partnership_dissolved"  # a member's reason only: the others left
+    COMPLETED = "project_completed"  # not a dissolution: the project reached its planned end
 
 
 DISSOLUTION_CAUSES = (Cause.SHOCK, Cause.CAPACITY, Cause.FUNDS, Cause.TRUST, Cause.STALLED)
@@ -125,7 +126,7 @@ def progress_rate(
     culture_fit: float,
     competitor_share: float,
     experience: float,
-    managed: bool,
+    manager_boost: float,
     subsidised: bool,
 ) -> float:
     """Expected work done in a month; `leadership` is 0 when nobody leads.
@@ -144,8 +145,7 @@ def progress_rate(
         * (1.0 - p.competitor_drag * competitor_share)  # vertical moves faster, 003 §3.7
         * (1.0 + 0.5 * experience)
     )
-    if managed:
-        rate *= 1.0 + p.cluster_manager_boost
+    rate *= 1.0 + manager_boost  # 0 unless a cluster manager serves it
     if subsidised:
         rate *= 1.0 - p.adverse_selection
     return rate

@@ -1,5 +1,5 @@
-"""Policy instruments: start subsidy, participant cap, quick-win milestones,
-matchmaking and a cluster manager.
+"""Policy instruments: start subsidy, participant cap, a call's admission rules,
+quick-win milestones, project duration, matchmaking and a cluster manager.
 
 Each instrument is built from the parameters and switched off by its documented
 off-value, so scenarios are just parameter files. The model asks instruments
@@ -61,14 +61,72 @@ class ParticipantCap:
 
 
 @dataclass(frozen=True)
+class AdmissionRules:
+    """Who may form a partnership together: a call's composition rules (003 §3.2.2).
+
+    Direct competitors share a competitor key (`Population.competitor_keys`).
+    """
+
+    min_firms: int
+    only_competitors: bool
+    no_competitors: bool
+
+    def admits(self, n_firms: int) -> bool:
+        """003 §3.2.2: KLICT admits only projects with at least 3 firms."""
+        return n_firms >= self.min_firms
+
+    def candidates(self, keys: np.ndarray, initiator: int, candidates: np.ndarray) -> np.ndarray:
+        """The candidates the initiator may invite at all.
+
+        Only SMEs share keys, so an institution finds no competitor to invite.
+        """
+        if self.only_competitors:
+            return candidates[keys[candidates] == keys[initiator]]
+        if self.no_competitors:
+            return candidates[keys[candidates] != keys[initiator]]
+        return candidates
+
+    def invitable(self, ranked_keys: np.ndarray) -> np.ndarray:
+        """Positions down a ranking that may be invited: without competitors, one per key."""
+        if not self.no_competitors:
+            return np.arange(len(ranked_keys))
+        _, first = np.unique(ranked_keys, return_index=True)
+        return np.sort(first)
+
+
+@dataclass(frozen=True)
 class MilestonePlan:
-    """The milestones a new partnership works through: an optional quick win, then main ones."""
+    """The milestones a new partnership works through: quick wins, then main ones."""
 
     main: Milestone
-    quick_win: Milestone | None
+    quick_wins: tuple[Milestone, ...] = ()
 
     def first(self) -> Milestone:
-        return self.quick_win or self.main
+        return self.after(0)
+
+    def after(self, reached: int) -> Milestone:
+        """The milestone to work on once `reached` milestones are behind a partnership."""
+        return self.quick_wins[reached] if reached < len(self.quick_wins) else self.main
+
+
+def quick_win_ladder(p: Parameters) -> tuple[Milestone, ...]:
+    """Quick wins growing geometrically from the first towards a main milestone.
+
+    003 §3.1 PortNET: small projects 'within eyesight' first, then the large one.
+    Step k of n has work `quick_win_work * (milestone_work / quick_win_work) ** (k / n)`,
+    and its planned months grow the same way; with one step it is the plain quick win.
+    """
+    if not p.quick_win:
+        return ()
+    work_ratio = p.milestone_work / p.quick_win_work
+    months_ratio = p.milestone_months / p.quick_win_months
+    ladder = []
+    for k in range(p.quick_win_steps):
+        growth = k / p.quick_win_steps
+        work = p.quick_win_work * work_ratio**growth
+        months = max(1, round(p.quick_win_months * months_ratio**growth))
+        ladder.append(Milestone(work, months, work / p.milestone_work, True))
+    return tuple(ladder)
 
 
 @dataclass
@@ -106,7 +164,14 @@ class ClusterManager:
 
     capacity: int
     boost: float
+    experience_gain: float = 0.0  # per year of experience, 004
+    experience_years: float = 0.0  # at month 0
     served: set[int] = field(default_factory=set)
+
+    def boost_at(self, month: int) -> float:
+        """004: a manager's years of experience go with better performance."""
+        years = self.experience_years + month / 12
+        return self.boost * (1.0 + self.experience_gain * years)
 
     def admit(self, partnership_id: int) -> bool:
         if len(self.served) < self.capacity:
@@ -124,6 +189,7 @@ class Policy:
 
     subsidy: StartSubsidy
     cap: ParticipantCap
+    admission: AdmissionRules
     milestones: MilestonePlan
     matchmaking: Matchmaking
     manager: ClusterManager
@@ -131,13 +197,6 @@ class Policy:
     @classmethod
     def from_parameters(cls, p: Parameters) -> Policy:
         main = Milestone(p.milestone_work, p.milestone_months, value_share=1.0)
-        quick = (
-            Milestone(
-                p.quick_win_work, p.quick_win_months, p.quick_win_work / p.milestone_work, True
-            )
-            if p.quick_win
-            else None
-        )
         return cls(
             subsidy=StartSubsidy(
                 p.subsidy_share,
@@ -149,7 +208,10 @@ class Policy:
                 p.hourly_cost_eur,
             ),
             cap=ParticipantCap(p.participant_cap),
-            milestones=MilestonePlan(main, quick),
+            admission=AdmissionRules(
+                p.min_firms, p.invite_only_competitors, p.invite_no_competitors
+            ),
+            milestones=MilestonePlan(main, quick_win_ladder(p)),
             matchmaking=Matchmaking(
                 p.matchmaking,
                 p.matchmaking_interval_months,
@@ -157,7 +219,12 @@ class Policy:
                 p.matchmaking_introductions,
                 p.matchmaking_cost_eur,
             ),
-            manager=ClusterManager(p.cluster_manager_capacity, p.cluster_manager_boost),
+            manager=ClusterManager(
+                p.cluster_manager_capacity,
+                p.cluster_manager_boost,
+                p.cluster_manager_experience_gain,
+                p.cluster_manager_experience_years,
+            ),
         )
 
     @property

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from clustersim.partner_choice import FACTORS
-from clustersim.partnership import Partnership
+from clustersim.partnership import Cause, Partnership
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Event:
 
     month: int
     kind: str  # formed, quick_win, milestone, missed, member_left, leader_lost,
-    # subsidy_ended, dissolved, matchmaking
+    # subsidy_ended, dissolved, completed, matchmaking
     partnership: int
     text: str
 
@@ -114,7 +114,8 @@ def partnership_table(
                 "formed": p.formed_month,
                 "ended": p.ended_month,
                 "duration": p.duration(month),
-                "dissolved": not p.active,
+                # A project that reached its planned end is censored there, not dissolved.
+                "dissolved": not p.active and p.cause is not Cause.COMPLETED,
                 "cause": None if p.cause is None else str(p.cause),
                 "size_at_formation": p.size_at_formation,
                 "size_at_end": p.size if p.size_at_end is None else p.size_at_end,

@@ -286,6 +286,20 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     assert_same_tables(tmp_path / "uninterrupted", out)
 
 
+def test_kill_stops_a_compare_as_cleanly_as_ctrl_c(tmp_path):
+    path = write_compare(tmp_path, replications=6, months=48)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "clustersim", "compare", str(path), "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: done_runs(out) >= 1)
+    running.terminate()  # SIGTERM, as `kill` or a batch system sends
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 130, stderr
+    assert "resume" in stderr and "Traceback" not in stderr
+
+
 def test_a_truncated_file_is_detected_and_redone(tmp_path):
     path = write_compare(tmp_path, replications=2)
     out = tmp_path / "out"

@@ -106,7 +106,7 @@ def test_progress_slows_with_size_without_a_leader():
         culture_fit=0.8,
         competitor_share=0.0,
         experience=0.0,
-        managed=False,
+        manager_boost=0.0,
         subsidised=False,
     )
     leaderless = [progress_rate(p, size=n, leadership=0.0, **common) for n in (2, 4, 6, 10)]
@@ -123,7 +123,7 @@ def test_competitors_and_culture_misfit_slow_progress():
         mean_trust=0.5,
         min_knowledge=0.5,
         experience=0.0,
-        managed=False,
+        manager_boost=0.0,
         subsidised=False,
     )
     assert progress_rate(p, culture_fit=0.9, competitor_share=0.0, **common) > progress_rate(

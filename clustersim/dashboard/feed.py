@@ -21,6 +21,7 @@ COLOURS = {
     "formed": GOOD,
     "quick_win": GOOD,
     "milestone": GOOD,
+    "completed": GOOD,
     "matchmaking": NEWS,
     "subsidy_ended": NEWS,
     "missed": WORRY,

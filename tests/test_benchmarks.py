@@ -1,0 +1,49 @@
+"""The benchmark command runs end to end (quick mode) and reports every measurement.
+
+Timings are never asserted: they depend on the machine. What is specified is that
+each measurement of issue 5 is made, reported in the table and written as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks.population import default_size, region_of
+from benchmarks.timing import fitted_exponent
+
+
+def test_quick_benchmark_prints_the_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    for heading in ("time per step", "reference at", "default run", "sweep scaling", "targets"):
+        assert heading in table
+    results = json.loads(out.read_text())
+    assert [s["levers"] for s in results["scaling"]] == [False, True]
+    assert len(results["reference"]["cluster_seconds"]) >= 5
+    assert [s["workers"] for s in results["sweeps"]] == [1, 2]
+    assert results["sweeps"][0]["efficiency"] == pytest.approx(1.0)
+    assert len(results["coordinator_memory"]["sweeps"]) == 2
+    assert results["default_run"]["peak_rss_mib"] > 0
+    assert results["machine"]["cores"] >= 1
+
+
+def test_scaled_regions_keep_proportions_and_density():
+    for n in (1000, 16_000):
+        region = region_of(n)
+        organisations = (
+            region["n_smes"] + region["n_knowledge_institutions"] + region["n_governments"]
+        )
+        assert organisations == n
+        density = n / region["region_km"] ** 2
+        assert density == pytest.approx(
+            default_size() / region_of(default_size())["region_km"] ** 2
+        )
+
+
+def test_the_fitted_exponent_recovers_a_power_law():
+    sizes = [1000, 2000, 4000, 8000]
+    assert fitted_exponent(sizes, [2e-6 * n**1.5 for n in sizes]) == pytest.approx(1.5)

@@ -1,0 +1,69 @@
+"""Speed work must not change results: small runs recorded before any optimisation
+are re-run and must give identical tables, bit for bit.
+
+Each case's parameters are stored in full in its `parameters.json`, so changing a
+default later (calibration) does not change what the fixture runs. Parameters added
+after the recording take their defaults, which must be their off-values: a new
+lever left off must not change the fixture.
+
+Regenerate (only when a model change is meant to change results):
+    python -m tests.test_reproducibility_fixture
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clustersim.parameters import Parameters
+from clustersim.run import TABLES, simulate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reproducibility"
+SEED = 11
+
+SMALL_REGION = {
+    "months": 60,
+    "n_smes": 150,
+    "n_knowledge_institutions": 4,
+    "n_governments": 2,
+    "region_km": 30.0,
+    "n_centres": 3,
+}
+# Every lever on, so the recorded tables cover the policy code paths too.
+LEVERS_ON = {
+    "subsidy_share": 0.5,
+    "participant_cap": 4,
+    "quick_win": True,
+    "matchmaking": True,
+    "cluster_manager_capacity": 5,
+}
+CASES = {"defaults": SMALL_REGION, "levers_on": {**SMALL_REGION, **LEVERS_ON}}
+
+
+def record(case: str, overrides: dict) -> None:
+    """Write the case's full parameter set and the tables of its run."""
+    folder = FIXTURES / case
+    folder.mkdir(parents=True, exist_ok=True)
+    params = Parameters(**overrides)
+    document = {"seed": SEED, "parameters": params.as_dict()}
+    (folder / "parameters.json").write_text(json.dumps(document, indent=2) + "\n")
+    for name, frame in simulate(params, SEED).items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_recorded_run_is_reproduced_exactly(case: str):
+    folder = FIXTURES / case
+    document = json.loads((folder / "parameters.json").read_text())
+    tables = simulate(Parameters(**document["parameters"]), document["seed"])
+    for name in TABLES:
+        expected = pd.read_parquet(folder / f"{name}.parquet")
+        pd.testing.assert_frame_equal(tables[name], expected, check_exact=True, obj=name)
+
+
+if __name__ == "__main__":
+    for case_name, case_overrides in CASES.items():
+        record(case_name, case_overrides)

@@ -1,0 +1,153 @@
+"""Validation, calibration and screening: the model judged against observed patterns."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustersim.cli import main
+from clustersim.experiment.calibration import point_distances
+from clustersim.experiment.validation import TARGETS, Target, decisive_shares
+from clustersim.experiment.validation_doc import LIMITATIONS
+from clustersim.parameters import Parameters
+from clustersim.partner_choice import FACTORS
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "configs" / "baseline.toml"
+
+TINY = f"""
+base = "{BASELINE}"
+[population]
+n_smes = 40
+n_knowledge_institutions = 2
+n_governments = 1
+[region]
+region_km = 15.0
+n_centres = 2
+[run]
+months = 60
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    (tmp_path / "tiny.toml").write_text(TINY)
+    return tmp_path
+
+
+def write_validation(folder: Path) -> Path:
+    path = folder / "validation.toml"
+    path.write_text(
+        'name = "v"\nkind = "compare"\nseed = 3\nreplications = 2\n'
+        '[scenarios]\nbaseline = "tiny.toml"\n'
+    )
+    return path
+
+
+def write_sweep(folder: Path, method: str, design: str) -> Path:
+    path = folder / f"{method}.toml"
+    path.write_text(
+        f'name = "{method}"\nkind = "sweep"\nbase = "tiny.toml"\nseed = 4\nreplications = 1\n'
+        f'[design]\nmethod = "{method}"\n{design}\n'
+        "[parameters]\nweight_proximity = { low = 0.2, high = 0.5 }\n"
+        "target_size_mean = { low = 4.0, high = 7.0 }\n"
+    )
+    return path
+
+
+def cli(*args: object) -> int:
+    return main([str(a) for a in args] + ["--serial", "--no-progress"])
+
+
+def test_validate_model_writes_a_row_for_every_target_with_its_source(tiny, capsys):
+    doc = tiny / "validation.md"
+    status = cli("validate-model", write_validation(tiny), "--out", tiny / "v", "--doc", doc)
+    assert status == 0, capsys.readouterr().err
+    text = doc.read_text()
+    for target in TARGETS:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {target.pattern} |"))
+        assert target.source in row and target.observed in row
+        assert row.endswith(("| yes |", "| **no** |"))
+    assert "Rank order in the survey: proximity > goals > ambition > experience > expertise" in text
+    assert "No calibration results" in text and "No screening results" in text
+    assert "decisive_proximity" in capsys.readouterr().out
+
+
+def test_calibration_ranks_a_toy_design_and_the_document_reports_it(tiny, capsys):
+    lhs = write_sweep(tiny, "lhs", "samples = 3")
+    assert cli("calibrate", lhs, "--out", tiny / "cal") == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "weight_proximity = " in printed and "target_size_mean = " in printed
+    ranking = pd.read_csv(tiny / "cal" / "calibration" / "ranking.csv", index_col="point")
+    assert len(ranking) == 3
+    assert ranking["distance"].is_monotonic_increasing
+
+    morris = write_sweep(tiny, "morris", "samples = 2\nlevels = 4")
+    assert cli("sweep", morris, "--out", tiny / "morris") == 0
+    doc = tiny / "validation.md"
+    status = cli(
+        "validate-model", write_validation(tiny), "--out", tiny / "v", "--doc", doc,
+        "--calibration", tiny / "cal", "--screening", tiny / "morris",
+    )  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    text = doc.read_text()
+    assert "| `target_size_mean` |" in text  # the calibration's accepted ranges
+    for output in ("survival_36", "partnerships_formed", "share_collaborated"):
+        assert f"### {output}" in text
+
+
+def test_a_folder_that_is_no_calibration_is_refused_in_one_line(tiny, capsys):
+    status = cli(
+        "validate-model", write_validation(tiny), "--out", tiny / "v",
+        "--doc", tiny / "doc.md", "--calibration", tiny / "nowhere",
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "--calibration" in err
+
+
+def test_a_direction_is_met_only_beyond_the_noise_and_a_level_by_its_mean():
+    below_one = Target("x", "x", "s", "below 1", 0.0, 0.99, 0.1, direction=True)
+    assert below_one.met(0.9, 0.85, 0.95)
+    assert not below_one.met(0.9, 0.8, 1.01)  # the interval reaches 1: not shown
+    about_three = Target("y", "y", "s", "about 3", 2.5, 3.5, 0.5)
+    assert about_three.met(3.4, 2.0, 4.8)
+    assert about_three.miss(3.0) == 0 and about_three.miss(4.5) == pytest.approx(2.0)
+    assert not about_three.met(math.nan, math.nan, math.nan)
+
+
+def test_the_decisive_factor_is_the_largest_weighted_survey_term():
+    p = Parameters()
+    terms = np.zeros((3, len(FACTORS)))
+    terms[0, FACTORS.index("proximity")] = 1.0
+    terms[1, FACTORS.index("expertise")] = 1.0
+    terms[2, FACTORS.index("trust")] = 1.0  # not a survey factor: proximity wins the tie
+    ties = pd.DataFrame({f"term_{f}": terms[:, k] for k, f in enumerate(FACTORS)})
+    ties["tie_formed"] = [True, True, False]
+    shares = decisive_shares(ties, p)
+    assert shares["decisive_proximity"] == 50.0 and shares["decisive_expertise"] == 50.0
+    assert shares["decisive_goals"] == 0.0
+
+
+def test_a_point_inside_every_range_is_at_distance_zero():
+    inside = {t.statistic: (t.low + min(t.high, t.low + 1e-3)) / 2 for t in TARGETS}
+    outside = {**inside, "klict_size": 3.5}
+    per_run = pd.DataFrame([{"point": 0, **inside}, {"point": 1, **outside}])
+    ranked = point_distances(per_run)
+    assert list(ranked.index) == [0, 1]
+    assert ranked.loc[0, "distance"] == 0 and ranked.loc[0, "targets_met"] == len(TARGETS)
+    assert ranked.loc[1, "distance"] == pytest.approx(2.0)
+
+
+def test_every_target_has_an_explanation_for_a_miss():
+    assert {t.statistic for t in TARGETS} <= set(LIMITATIONS)
+
+
+def test_the_committed_validation_document_covers_every_target():
+    text = (ROOT / "docs" / "validation.md").read_text()
+    assert "Generated by `clustersim validate-model`" in text
+    for target in TARGETS:
+        assert f"| {target.pattern} |" in text
