@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 
 from benchmarks import timing
-from benchmarks.report import format_table
+from benchmarks.report import format_table, verdicts
 
 DEFAULT_OUT = Path("results") / "benchmarks.json"
 
@@ -43,7 +43,7 @@ class Plan:
 
 
 FULL = Plan([1000, 2000, 4000, 8000, 16000], 120, 10_000, 5, 16, 311, 120, (250, 1000), 40, 12)
-QUICK = Plan([150, 300, 600], 12, 600, 5, 4, 60, 12, (10, 40), 30, 6)
+QUICK = Plan([100, 200, 400], 12, 400, 5, 4, 60, 12, (10, 40), 30, 6)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = run(plan, workers, args.seed)
     results["plan"] = "quick" if args.quick else "full"
+    results["targets"] = verdicts(results)
     print(format_table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
@@ -97,7 +98,7 @@ def run(plan: Plan, workers: list[int], seed: int) -> dict[str, Any]:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "default_run": default_run,
         "scaling": scaling,
-        "reference": {**asdict(ref), "ratio": ref.ratio},
+        "reference": {**asdict(ref), "ratio": ref.ratio, "cpu_ratio": ref.cpu_ratio},
         "sweeps": sweeps,
         "coordinator_memory": {
             "sweeps": memory,

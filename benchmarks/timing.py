@@ -15,14 +15,23 @@ from benchmarks.population import every_lever, region_of
 from clustersim import ClusterModel
 
 
-def seconds_per_step(model: mesa.Model, steps: int) -> float:
-    """Mean wall time of `steps` steps (construction excluded), stopping if the model does."""
+@dataclass(frozen=True)
+class StepTime:
+    """Mean wall and CPU seconds per step; on a busy machine CPU time is the steadier."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def seconds_per_step(model: mesa.Model, steps: int) -> StepTime:
+    """Mean time of `steps` steps (construction excluded), stopping if the model does."""
     done = 0
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     while done < steps and model.running:
         model.step()
         done += 1
-    return (time.perf_counter() - start) / max(done, 1)
+    done = max(done, 1)
+    return StepTime((time.perf_counter() - wall) / done, (time.process_time() - cpu) / done)
 
 
 def cluster_model(n_organisations: int, months: int, seed: int, levers: bool) -> ClusterModel:
@@ -47,18 +56,24 @@ def fitted_exponent(sizes: list[int], seconds: list[float]) -> float:
 
 @dataclass(frozen=True)
 class Scaling:
-    """Seconds per step at each size, and the fitted exponent."""
+    """Seconds per step at each size, and the fitted exponents (wall and CPU time)."""
 
     levers: bool
     sizes: list[int]
     seconds_per_step: list[float]
+    cpu_seconds_per_step: list[float]
     exponent: float
+    cpu_exponent: float
 
 
 def scaling(sizes: list[int], months: int, seed: int, levers: bool) -> Scaling:
     """Time a whole run at each size; the fit is over all of them."""
-    seconds = [seconds_per_step(cluster_model(n, months, seed, levers), months) for n in sizes]
-    return Scaling(levers, sizes, seconds, fitted_exponent(sizes, seconds))
+    times = [seconds_per_step(cluster_model(n, months, seed, levers), months) for n in sizes]
+    wall = [t.wall_s for t in times]
+    cpu = [t.cpu_s for t in times]
+    return Scaling(
+        levers, sizes, wall, cpu, fitted_exponent(sizes, wall), fitted_exponent(sizes, cpu)
+    )
 
 
 @dataclass(frozen=True)
@@ -69,11 +84,20 @@ class Reference:
     steps: int
     cluster_seconds: list[float]
     boltzmann_seconds: list[float]
+    cluster_cpu_seconds: list[float]
+    boltzmann_cpu_seconds: list[float]
 
     @property
     def ratio(self) -> float:
         """Median ClusterModel time per step over median BoltzmannWealth time per step."""
         return statistics.median(self.cluster_seconds) / statistics.median(self.boltzmann_seconds)
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU time."""
+        return statistics.median(self.cluster_cpu_seconds) / statistics.median(
+            self.boltzmann_cpu_seconds
+        )
 
 
 def reference(n_agents: int, steps: int, repeats: int, seed: int) -> Reference:
@@ -82,4 +106,11 @@ def reference(n_agents: int, steps: int, repeats: int, seed: int) -> Reference:
     for k in range(repeats):
         cluster.append(seconds_per_step(cluster_model(n_agents, steps, seed + k, False), steps))
         boltzmann.append(seconds_per_step(boltzmann_model(n_agents, seed + k), steps))
-    return Reference(n_agents, steps, cluster, boltzmann)
+    return Reference(
+        n_agents,
+        steps,
+        [t.wall_s for t in cluster],
+        [t.wall_s for t in boltzmann],
+        [t.cpu_s for t in cluster],
+        [t.cpu_s for t in boltzmann],
+    )

@@ -55,6 +55,29 @@ def mean_culture_fit(cultures: np.ndarray) -> float:
     return float((fits.sum() - n) / (n * (n - 1)))
 
 
+def mean_culture_fits(cultures: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """`mean_culture_fit` of consecutive groups of `sizes` rows, bit for bit, batched by size."""
+    starts = np.cumsum(sizes) - sizes
+    fits = np.ones(len(sizes))
+    for n in np.unique(sizes[sizes >= 2]).tolist():
+        which = np.flatnonzero(sizes == n)
+        group = cultures[starts[which, None] + np.arange(n)]  # (groups, n, dimensions)
+        pair_fits = culture_fit(group[:, :, None, :], group[:, None, :, :])
+        fits[which] = (pair_fits.reshape(len(which), -1).sum(axis=1) - n) / (n * (n - 1))
+    return fits
+
+
+def converge_groups(cultures: np.ndarray, sizes: np.ndarray, rate: float) -> np.ndarray:
+    """`converge` applied to consecutive groups of `sizes` rows, bit for bit, batched by size."""
+    starts = np.cumsum(sizes) - sizes
+    converged = cultures.copy()
+    for n in np.unique(sizes).tolist():
+        rows = starts[sizes == n, None] + np.arange(n)
+        group = cultures[rows]  # (groups, n, dimensions)
+        converged[rows] = group + rate * (group.mean(axis=1, keepdims=True) - group)
+    return converged
+
+
 def converge(cultures: np.ndarray, rate: float) -> np.ndarray:
     """Move each culture a fraction `rate` towards the group's mean."""
     return cultures + rate * (cultures.mean(axis=0) - cultures)

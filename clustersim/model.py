@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections import Counter
+from collections.abc import Iterable
 
 import mesa
 import numpy as np
@@ -26,7 +27,7 @@ from mesa.datacollection import DataCollector
 from mesa.space import ContinuousSpace
 
 from clustersim.awareness import Awareness
-from clustersim.culture import converge, mean_culture_fit
+from clustersim.culture import converge_groups, mean_culture_fit, mean_culture_fits
 from clustersim.network import group_statistics
 from clustersim.organisations import AGENT_CLASSES, Organisation, Regime, generate_population
 from clustersim.parameters import Parameters, specs
@@ -95,6 +96,7 @@ class ClusterModel(mesa.Model):
         self.scorer = PartnerScore.from_parameters(self.p)
         self.population = generate_population(self.p, self.rng)
         self.competitor_keys = self.population.competitor_keys()
+        self._competitor_key_list = self.competitor_keys.tolist()  # fast scalar lookups
         n = len(self.population)
 
         self.space = ContinuousSpace(self.p.region_km, self.p.region_km, torus=False)
@@ -173,7 +175,7 @@ class ClusterModel(mesa.Model):
         candidates = admission.candidates(self.competitor_keys, initiator, candidates)
         if len(candidates) == 0:
             return
-        smallest = max(p.min_members, admission.min_firms)
+        smallest = max(p.min_members, admission.required)
         extra = max(0.0, p.target_size_mean - smallest)
         planned = self.policy.cap.limit(smallest + int(self.rng.poisson(extra)))
         terms = self.scorer.terms(pop, self.awareness, self.trust, initiator, candidates)
@@ -181,15 +183,21 @@ class ClusterModel(mesa.Model):
         noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
         # Invite down the ranking until enough accept, asking at most twice the places.
         ranked = np.argsort(-noisy, kind="stable")
-        invitable = admission.invitable(self.competitor_keys[candidates[ranked]])
+        invitable = admission.invitation_order(
+            self.competitor_keys[candidates[ranked]],
+            pop.regime[candidates[ranked]] == Regime.PUBLIC,
+            admission.min_public - int(pop.regime[initiator] == Regime.PUBLIC),
+        )
         order = ranked[invitable][: 2 * (planned - 1)]
         accepted = self._accepts(initiator, candidates[order], planned)
         asked = int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1)
         order, accepted = order[:asked], accepted[:asked]
         invitees = candidates[order]
         members = [initiator, *invitees[accepted].tolist()]
-        firms = int((pop.regime[members] == Regime.COMMERCIAL).sum())
-        admitted = len(members) >= p.min_members and admission.admits(firms)
+        regimes = pop.regime[members]
+        admitted = len(members) >= p.min_members and admission.admits(
+            int((regimes == Regime.COMMERCIAL).sum()), int((regimes == Regime.PUBLIC).sum())
+        )
         pid = self._found(members) if admitted else -1
         self.ties.add(
             self.month,
@@ -210,11 +218,8 @@ class ClusterModel(mesa.Model):
         first result matter; a subsidy lowers them but adds admin hours (003 Box 3).
         """
         pop, p = self.population, self.p
-        one = np.array([initiator])
-        view = np.vstack(
-            [self.scorer.terms(pop, self.awareness, self.trust, int(j), one) for j in invitees]
-        )
-        regime = np.array([self.scorer.regime_factor(pop, int(j), one)[0] for j in invitees])
+        view = self.scorer.terms_toward(pop, self.awareness, self.trust, invitees, initiator)
+        regime = self.scorer.regime_factor(pop, invitees, initiator)
         fit = self.scorer.scores(view, regime)
         planned_members = np.append(invitees[: planned - 1], initiator)
         firms = int((pop.regime[planned_members] == Regime.COMMERCIAL).sum())
@@ -306,10 +311,20 @@ class ClusterModel(mesa.Model):
     def work_on_milestones(self) -> None:
         """Each partnership makes progress; results build trust, missed deadlines erode it."""
         pop, p = self.population, self.p
-        experience = pop.experience_factor(p.experience_scale)
         boost = self.policy.manager.boost_at(self.month)
-        for part in list(self._active.values()):
-            idx = np.array(part.members)
+        parts = list(self._active.values())
+        if not parts:
+            return
+        # What does not change during the month, for all partnerships at once; trust
+        # does change (a result in one partnership builds trust used by the next).
+        idx, sizes, starts = _members_of(parts)
+        min_knowledge = np.minimum.reduceat(pop.knowledge[idx], starts).tolist()
+        culture_fits = mean_culture_fits(pop.culture[idx], sizes).tolist()
+        experience = _group_means(pop.experience_factor(p.experience_scale)[idx], sizes).tolist()
+        knowledge_mean = _group_means(pop.knowledge[idx], sizes)
+        rides = pop.knowledge[idx] < p.free_rider_share * np.repeat(knowledge_mean, sizes)
+        competitor_pairs = _pairs_sharing_a_key(self.competitor_keys[idx], sizes).tolist()
+        for k, part in enumerate(parts):
             leadership = 0.0 if part.leader is None else float(pop.leadership[part.leader])
             pairs = part.size * (part.size - 1) / 2
             rate = progress_rate(
@@ -317,10 +332,10 @@ class ClusterModel(mesa.Model):
                 size=part.size,
                 leadership=leadership,
                 mean_trust=self.trust.mean_among(part.members),
-                min_knowledge=float(pop.knowledge[idx].min()),
-                culture_fit=mean_culture_fit(pop.culture[idx]),
-                competitor_share=self._competitor_pairs(idx) / pairs if pairs else 0.0,
-                experience=float(experience[idx].mean()),
+                min_knowledge=min_knowledge[k],
+                culture_fit=culture_fits[k],
+                competitor_share=competitor_pairs[k] / pairs if pairs else 0.0,
+                experience=experience[k],
                 manager_boost=boost if part.managed else 0.0,
                 subsidised=part.subsidy_active(self.month),
             )
@@ -330,7 +345,8 @@ class ClusterModel(mesa.Model):
                 self._reach_milestone(part)
             elif self.month >= part.due_month:
                 self._miss_milestone(part)
-            self._expose_free_riders(part, idx)
+            here = slice(starts[k], starts[k] + sizes[k])
+            self._expose_free_riders(part, idx[here][rides[here]])
 
     def _reach_milestone(self, part: Partnership) -> None:
         pop, p = self.population, self.p
@@ -379,10 +395,8 @@ class ClusterModel(mesa.Model):
         part.due_month = self.month + part.milestone.planned_months
         self._tell("missed", part.id, f"partnership {part.id} missed its planned milestone")
 
-    def _expose_free_riders(self, part: Partnership, idx: np.ndarray) -> None:
+    def _expose_free_riders(self, part: Partnership, riders: np.ndarray) -> None:
         """Members far below the partnership's knowledge take more than they give (003 §2.2)."""
-        knowledge = self.population.knowledge[idx]
-        riders = idx[knowledge < self.p.free_rider_share * knowledge.mean()]
         if len(riders) == 0:
             return
         found = riders[self.rng.random(len(riders)) < self.p.free_rider_detection]
@@ -394,28 +408,35 @@ class ClusterModel(mesa.Model):
     # ------------------------------------------------------------------ costs
     def pay_costs(self) -> set[tuple[int, int]]:
         """Members pay their monthly share; return (partnership, member) pairs that could not."""
-        pop, p = self.population, self.p
+        cash = self.population.cash_eur
+        parts = list(self._active.values())
+        # The subsidy budget pays partnerships first come, first served, in this order.
+        share_of = {part.id: self._own_share(part) for part in parts}
         unable: set[tuple[int, int]] = set()
-        subsidy = self.policy.subsidy
-        for part in self._active.values():
-            idx = np.array(part.members)
-            per_member = (
-                p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur
-            )
-            own = per_member
-            if part.subsidy_active(self.month):
-                wanted = subsidy.share * per_member * part.size
-                paid = subsidy.pay(wanted)
-                part.subsidy_eur += paid
-                reporting = subsidy.admin_cost_eur(1) - subsidy.admin_cost_eur(0)
-                own = per_member - paid / part.size + reporting
-                if paid < wanted or self.month == part.subsidy_until_month:
-                    part.subsidy_until_month = self.month
-                    self._tell("subsidy_ended", part.id, f"subsidy for partnership {part.id} ended")
-            can_pay = pop.cash_eur[idx] >= own
-            pop.cash_eur[idx[can_pay]] -= own
-            unable.update((part.id, int(m)) for m in idx[~can_pay])
+        # Partnerships that share no member pay together: nobody's reserve is read twice.
+        for run in _runs_without_shared_members(parts):
+            idx, sizes, _ = _members_of(run)
+            own = np.repeat([share_of[part.id] for part in run], sizes)
+            can_pay = cash[idx] >= own
+            cash[idx[can_pay]] -= own[can_pay]
+            owner = np.repeat([part.id for part in run], sizes)
+            unable.update(zip(owner[~can_pay].tolist(), idx[~can_pay].tolist(), strict=True))
         return unable
+
+    def _own_share(self, part: Partnership) -> float:
+        """A member's cost this month, after any subsidy, which this pays out."""
+        p, subsidy = self.p, self.policy.subsidy
+        per_member = p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur
+        if not part.subsidy_active(self.month):
+            return per_member
+        wanted = subsidy.share * per_member * part.size
+        paid = subsidy.pay(wanted)
+        part.subsidy_eur += paid
+        reporting = subsidy.admin_cost_eur(1) - subsidy.admin_cost_eur(0)
+        if paid < wanted or self.month == part.subsidy_until_month:
+            part.subsidy_until_month = self.month
+            self._tell("subsidy_ended", part.id, f"subsidy for partnership {part.id} ended")
+        return per_member - paid / part.size + reporting
 
     # ---------------------------------------------------------------- 5. culture
     def converge_cultures(self) -> None:
@@ -423,64 +444,85 @@ class ClusterModel(mesa.Model):
         if self.p.culture_convergence == 0:
             return
         culture = self.population.culture
-        for part in self._active.values():
-            idx = np.array(part.members)
-            culture[idx] = converge(culture[idx], self.p.culture_convergence)
+        for batch in _runs_without_shared_members(list(self._active.values())):
+            idx, sizes, _ = _members_of(batch)
+            culture[idx] = converge_groups(culture[idx], sizes, self.p.culture_convergence)
 
     # -------------------------------------------------------- 6. stay or leave
     def decide_memberships(self, unable_to_pay: set[tuple[int, int]]) -> None:
         """Each member stays or leaves for the first reason that applies; then dissolutions."""
         pop, p = self.population, self.p
+        parts = list(self._active.values())
+        if not parts:
+            return
+        # All members of all partnerships at once, partnership after partnership: the
+        # same random numbers, in the same order, as drawing (2, size) per partnership.
+        idx, sizes, starts = _members_of(parts)
+        ends = starts + sizes
+        draws = self.rng.random(2 * len(idx))
+        # Member i of a partnership starting at `start` has draws start + i and start + size + i.
+        shock_row = np.arange(len(idx)) + np.repeat(starts, sizes)
+        shock_draw, capacity_draw = draws[shock_row], draws[shock_row + np.repeat(sizes, sizes)]
+        trust_in_others = np.array(
+            [t for part in parts for t in self.trust.mean_toward_each_other(part.members)]
+        )
+        last_result = np.repeat([part.last_result_month for part in parts], sizes)
+        joined = [part.joined_month[m] for part in parts for m in part.members]
+        waited = self.month - np.maximum(last_result, joined)
         experience = pop.experience_factor(p.experience_scale)
-        for part in list(self._active.values()):
-            idx = np.array(part.members)
-            draws = self.rng.random((2, part.size))
-            trust_in_others = np.array(
-                [self.trust.mean_toward_others(m, part.members) for m in part.members]
-            )
-            waited = self.month - np.maximum(
-                part.last_result_month, [part.joined_month[m] for m in part.members]
-            )
-            patience = (
-                np.array([part.patience_months[m] for m in part.members])
-                * (1.0 + p.patience_trust_gain * trust_in_others)
-                * (1.0 + experience[idx])
-            )
-            reasons = np.column_stack(
-                [
-                    draws[0] < p.shock_rate,
-                    draws[1]
-                    < p.capacity_pull_rate
-                    * p.hours_per_membership
-                    / np.maximum(pop.capacity_hours[idx], 1e-9),
-                    [(part.id, m) in unable_to_pay for m in part.members],
-                    trust_in_others < p.leave_trust,
-                    waited > patience,
-                ]
-            )
-            leaving = reasons.any(axis=1)
-            causes = [DISSOLUTION_CAUSES[int(np.argmax(r))] for r in reasons[leaving]]
-            leader_left = part.leader in set(idx[leaving].tolist())
-            for member, cause in zip(idx[leaving].tolist(), causes, strict=True):
-                self._leave(part, member, cause)
-                self._tell(
-                    "member_left",
-                    part.id,
-                    f"{self.organisations[member].name} left partnership {part.id}: "
-                    f"{LEAVE_WORDS[cause]}",
-                )
-            if part.size < 2:
-                self._dissolve(part, min(causes, key=DISSOLUTION_CAUSES.index))
+        patience = (
+            np.array([part.patience_months[m] for part in parts for m in part.members])
+            * (1.0 + p.patience_trust_gain * trust_in_others)
+            * (1.0 + experience[idx])
+        )
+        reasons = np.column_stack(
+            [
+                shock_draw < p.shock_rate,
+                capacity_draw
+                < p.capacity_pull_rate
+                * p.hours_per_membership
+                / np.maximum(pop.capacity_hours[idx], 1e-9),
+                [(part.id, m) in unable_to_pay for part in parts for m in part.members],
+                trust_in_others < p.leave_trust,
+                waited > patience,
+            ]
+        )
+        leaving = reasons.any(axis=1)
+        first_reason = np.argmax(reasons, axis=1)
+        anyone_leaving = np.logical_or.reduceat(leaving, starts)
+        for k, part in enumerate(parts):
+            if anyone_leaving[k]:
+                here = slice(starts[k], ends[k])
+                self._members_leave(part, idx[here], leaving[here], first_reason[here])
             elif self.month - part.last_result_month > p.stall_months:
                 self._dissolve(part, Cause.STALLED)
-            elif leader_left:
-                part.leader = self._choose_leader(part.members)
-                if part.leader is None:
-                    self._tell(
-                        "leader_lost",
-                        part.id,
-                        f"partnership {part.id} lost its leader and nobody can take over",
-                    )
+
+    def _members_leave(
+        self, part: Partnership, idx: np.ndarray, leaving: np.ndarray, first_reason: np.ndarray
+    ) -> None:
+        """Members leave for their first reason; the partnership dissolves, stalls or re-leads."""
+        causes = [DISSOLUTION_CAUSES[r] for r in first_reason[leaving].tolist()]
+        leader_left = part.leader in set(idx[leaving].tolist())
+        for member, cause in zip(idx[leaving].tolist(), causes, strict=True):
+            self._leave(part, member, cause)
+            self._tell(
+                "member_left",
+                part.id,
+                f"{self.organisations[member].name} left partnership {part.id}: "
+                f"{LEAVE_WORDS[cause]}",
+            )
+        if part.size < 2:
+            self._dissolve(part, min(causes, key=DISSOLUTION_CAUSES.index))
+        elif self.month - part.last_result_month > self.p.stall_months:
+            self._dissolve(part, Cause.STALLED)
+        elif leader_left:
+            part.leader = self._choose_leader(part.members)
+            if part.leader is None:
+                self._tell(
+                    "leader_lost",
+                    part.id,
+                    f"partnership {part.id} lost its leader and nobody can take over",
+                )
 
     def _leave(self, part: Partnership, member: int, cause: Cause) -> None:
         part.members.remove(member)
@@ -528,22 +570,14 @@ class ClusterModel(mesa.Model):
 
     def _competing(self, a: int, b: int) -> bool:
         """Direct competitors: two SMEs in the same sector at the same chain stage."""
-        pop = self.population
-        return bool(
-            pop.regime[a] == Regime.COMMERCIAL
-            and pop.regime[b] == Regime.COMMERCIAL
-            and pop.sector[a] == pop.sector[b]
-            and pop.stage[a] == pop.stage[b]
-        )
+        keys = self._competitor_key_list
+        return keys[a] == keys[b]
 
-    def _competitor_pairs(self, idx: np.ndarray) -> int:
-        pop = self.population
-        firms = idx[pop.regime[idx] == Regime.COMMERCIAL]
-        if len(firms) < 2:
-            return 0
-        keys = pop.sector[firms] * (pop.stage.max() + 1) + pop.stage[firms]
-        _, counts = np.unique(keys, return_counts=True)
-        return int((counts * (counts - 1) // 2).sum())
+    def _competitor_pairs(self, idx: Iterable[int]) -> int:
+        """Pairs of direct competitors among `idx` (plain Python: groups are small)."""
+        keys = self._competitor_key_list
+        counts = Counter(keys[i] for i in idx)
+        return sum(c * (c - 1) // 2 for c in counts.values())
 
     def _current_partners(self, i: int) -> set[int]:
         partners: set[int] = set()
@@ -605,6 +639,51 @@ class ClusterModel(mesa.Model):
     def membership_table(self) -> pd.DataFrame:
         """One row per membership: who joined which partnership, when, and why they left."""
         return self.memberships.table()
+
+
+def _members_of(parts: list[Partnership]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All partnerships' members end to end, with each partnership's size and first position."""
+    sizes = np.array([part.size for part in parts])
+    idx = np.array([m for part in parts for m in part.members], dtype=np.int64)
+    return idx, sizes, np.cumsum(sizes) - sizes
+
+
+def _runs_without_shared_members(parts: list[Partnership]) -> list[list[Partnership]]:
+    """Consecutive runs of partnerships that share no member, in order.
+
+    Within a run the partnerships touch different organisations, so updating them
+    together is the same as updating them one after another.
+    """
+    runs: list[list[Partnership]] = []
+    seen: set[int] = set()
+    for part in parts:
+        if not runs or not seen.isdisjoint(part.members):
+            runs.append([])
+            seen = set()
+        runs[-1].append(part)
+        seen.update(part.members)
+    return runs
+
+
+def _pairs_sharing_a_key(keys: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For consecutive groups of `sizes`, the number of pairs in each with equal keys."""
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    order = np.lexsort((keys, group))
+    group, keys = group[order], keys[order]
+    starts_run = np.r_[True, (group[1:] != group[:-1]) | (keys[1:] != keys[:-1])]
+    run_length = np.bincount(np.cumsum(starts_run) - 1)
+    pairs = run_length * (run_length - 1) // 2
+    return np.bincount(group[starts_run], weights=pairs, minlength=len(sizes)).astype(np.int64)
+
+
+def _group_means(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """`values[group].mean()` of consecutive groups of `sizes`, bit for bit, batched by size."""
+    starts = np.cumsum(sizes) - sizes
+    means = np.empty(len(sizes))
+    for n in np.unique(sizes).tolist():
+        which = np.flatnonzero(sizes == n)
+        means[which] = values[starts[which, None] + np.arange(n)].mean(axis=1)
+    return means
 
 
 def _reporter(key: str):

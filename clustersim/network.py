@@ -103,5 +103,5 @@ def _networkx_order(active: np.ndarray, n: int) -> np.ndarray:
     """
     if 2 * len(active) >= n:
         return np.arange(len(active))
-    position = {int(v): k for k, v in enumerate(active)}
-    return np.fromiter((position[v] for v in set(active.tolist())), np.int64, len(active))
+    visited = np.fromiter(set(active.tolist()), np.int64, len(active))
+    return np.searchsorted(active, visited)  # `active` is sorted

@@ -172,12 +172,13 @@ class Parameters:
 
     # --- capacity --------------------------------------------------------------------
     owner_hours: float = _param(
-        8.0,
+        9.9,
         "h/month",
         0.0,
         160.0,
         "capacity",
-        "003 §3.2.2: small firms are under-represented, not absent ('inability, not unwillingness')",
+        "calibrated, see docs/validation.md "
+        "(003 §3.2.2: small firms under-represented, not absent)",
         "Collaboration time every SME has through its owner, before its employees' time.",
     )
     hours_per_employee: float = _param(
@@ -208,12 +209,12 @@ class Parameters:
         "Collaboration time of a knowledge institution or government body.",
     )
     hours_per_membership: float = _param(
-        10.0,
+        17.6,
         "h/month",
         0.5,
         1000.0,
         "capacity",
-        "assumption: over a person-day a month per project",
+        "calibrated, see docs/validation.md (about 2 person-days a month per project)",
         "Time one partnership takes from each member.",
     )
     cash_eur_per_employee: float = _param(
@@ -246,48 +247,48 @@ class Parameters:
 
     # --- partner choice --------------------------------------------------------------
     weight_proximity: float = _param(
-        0.325,
+        0.36,
         "weight",
         0.0,
         10.0,
         "partner_choice",
-        "001 phase 4: 214/659 = 32.5 %",
+        "calibrated, see docs/validation.md (decisive in 32.5 % of choices, 001 phase 4)",
         "Weight of geographic proximity in the partner score.",
     )
     weight_goals: float = _param(
-        0.249,
+        0.28,
         "weight",
         0.0,
         10.0,
         "partner_choice",
-        "001 phase 4: 164/659 = 24.9 %",
+        "calibrated, see docs/validation.md (decisive in 24.9 % of choices, 001 phase 4)",
         "Weight of matching goals (motive profiles).",
     )
     weight_ambition: float = _param(
-        0.219,
+        0.23,
         "weight",
         0.0,
         10.0,
         "partner_choice",
-        "001 phase 4: 144/659 = 21.9 %",
+        "calibrated, see docs/validation.md (decisive in 21.9 % of choices, 001 phase 4)",
         "Weight of matching ambition.",
     )
     weight_experience: float = _param(
-        0.106,
+        0.3,
         "weight",
         0.0,
         10.0,
         "partner_choice",
-        "001 phase 4: 70/659 = 10.6 %",
+        "calibrated, see docs/validation.md (decisive in 10.6 % of choices, 001 phase 4)",
         "Weight of previous experience with the candidate.",
     )
     weight_expertise: float = _param(
-        0.102,
+        0.51,
         "weight",
         0.0,
         10.0,
         "partner_choice",
-        "001 phase 4: 67/659 = 10.2 %",
+        "calibrated, see docs/validation.md (decisive in 10.2 % of choices, 001 phase 4)",
         "Weight of the candidate's complementary expertise.",
     )
     weight_culture: float = _param(
@@ -309,12 +310,12 @@ class Parameters:
         "Weight of current trust in the candidate.",
     )
     proximity_scale_km: float = _param(
-        2.0,
+        2.1,
         "km",
         0.1,
         2000.0,
         "partner_choice",
-        "assumption: interest halves every ~1.4 km, beyond the literal neighbours",
+        "calibrated, see docs/validation.md",
         "Distance scale d0 of the proximity term exp(-d/d0).",
     )
     same_regime_preference: float = _param(
@@ -347,12 +348,12 @@ class Parameters:
         "Monthly chance that an organisation with full leadership and free capacity starts a partnership.",
     )
     target_size_mean: float = _param(
-        5.0,
+        6.6,
         "members",
         2.0,
         50.0,
         "formation",
-        "003 §3.2.2: KLICT projects have about 5 firms",
+        "calibrated, see docs/validation.md (KLICT projects: about 5 firms, 003 §3.2.2)",
         "Mean partnership size an initiator aims for.",
     )
     min_members: int = _param(
@@ -373,6 +374,15 @@ class Parameters:
         "003 §3.2.2: a KLICT submission criterion is at least 3 firms; 0 = any mix",
         "SMEs a partnership needs to form at all (a call's admission rule, not only its subsidy).",
     )
+    min_public_members: int = _param(
+        0,
+        "organisations",
+        0,
+        50,
+        "formation",
+        "003 §3.1 PortNET: firms and government services (customs, port authority) together; 0 = any mix",
+        "Government members a partnership needs to form; initiators invite the best-ranked ones first.",
+    )
     invite_only_competitors: bool = _param(
         False,
         "switch",
@@ -392,12 +402,12 @@ class Parameters:
         "Whether initiators invite no two direct competitors (a call for supply-chain projects).",
     )
     expected_value_eur: float = _param(
-        40_000.0,
+        63_000.0,
         "EUR",
         0.0,
         1e8,
         "formation",
-        "assumption: what a member expects from a fitting project",
+        "calibrated, see docs/validation.md",
         "Benefit a perfectly fitting partnership promises each invitee.",
     )
     acceptance_noise: float = _param(
@@ -499,12 +509,12 @@ class Parameters:
         "Least leadership a member needs to lead.",
     )
     competitor_drag: float = _param(
-        0.4,
+        0.44,
         "share",
         0.0,
         1.0,
         "work",
-        "003 §2.2, §3.7: direct competitors are a failure factor",
+        "calibrated, see docs/validation.md (003 §2.2, §3.7: competitors are a failure factor)",
         "Progress lost when every pair of members competes directly; also slows trust gain between competitors.",
     )
     culture_drag: float = _param(
@@ -595,12 +605,12 @@ class Parameters:
 
     # --- leaving ---------------------------------------------------------------------
     patience_months: float = _param(
-        10.0,
+        10.8,
         "months",
         0.0,
         240.0,
         "leaving",
-        "003 §3.7: a result within 6-12 months sustains commitment",
+        "calibrated, see docs/validation.md (003 §3.7: a result within 6-12 months)",
         "How long a member without trust or experience waits for a result.",
     )
     patience_trust_gain: float = _param(
@@ -924,11 +934,16 @@ def validate(params: Parameters) -> None:
             f"participant_cap = {params.participant_cap} is below min_members = "
             f"{params.min_members}: no partnership could form (use 0 for no cap)"
         )
-    floor = max(params.min_members, params.min_firms)
-    if params.participant_cap and params.participant_cap < floor:
+    required = params.min_firms + params.min_public_members
+    if params.participant_cap and params.participant_cap < required:
         raise ParameterError(
-            f"participant_cap = {params.participant_cap} is below min_firms = "
-            f"{params.min_firms}: no partnership could form (use 0 for no cap)"
+            f"participant_cap = {params.participant_cap} is below min_firms + min_public_members"
+            f" = {required}: no partnership could form (use 0 for no cap)"
+        )
+    if params.invite_only_competitors and params.min_public_members:
+        raise ParameterError(
+            "invite_only_competitors admits only firms, so min_public_members must be 0, "
+            f"got {params.min_public_members}"
         )
     if params.invite_only_competitors and params.invite_no_competitors:
         raise ParameterError(

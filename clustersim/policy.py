@@ -68,12 +68,19 @@ class AdmissionRules:
     """
 
     min_firms: int
+    min_public: int
     only_competitors: bool
     no_competitors: bool
 
-    def admits(self, n_firms: int) -> bool:
-        """003 §3.2.2: KLICT admits only projects with at least 3 firms."""
-        return n_firms >= self.min_firms
+    @property
+    def required(self) -> int:
+        """Members the composition rules require at least."""
+        return self.min_firms + self.min_public
+
+    def admits(self, n_firms: int, n_public: int) -> bool:
+        """003 §3.2.2: KLICT admits only projects with at least 3 firms; 003 §3.1: PortNET
+        brings firms and government services together."""
+        return n_firms >= self.min_firms and n_public >= self.min_public
 
     def candidates(self, keys: np.ndarray, initiator: int, candidates: np.ndarray) -> np.ndarray:
         """The candidates the initiator may invite at all.
@@ -86,12 +93,22 @@ class AdmissionRules:
             return candidates[keys[candidates] != keys[initiator]]
         return candidates
 
-    def invitable(self, ranked_keys: np.ndarray) -> np.ndarray:
-        """Positions down a ranking that may be invited: without competitors, one per key."""
-        if not self.no_competitors:
-            return np.arange(len(ranked_keys))
-        _, first = np.unique(ranked_keys, return_index=True)
-        return np.sort(first)
+    def invitation_order(
+        self, ranked_keys: np.ndarray, ranked_public: np.ndarray, public_needed: int
+    ) -> np.ndarray:
+        """Positions down a ranking in the order they are invited.
+
+        Without competitors, only the best-ranked of each competitor key; with a public
+        quota, the best-ranked `public_needed` government candidates first.
+        """
+        order = np.arange(len(ranked_keys))
+        if self.no_competitors:
+            _, first = np.unique(ranked_keys, return_index=True)
+            order = np.sort(first)
+        if public_needed > 0:
+            public = order[ranked_public[order]][:public_needed]
+            order = np.concatenate([public, order[~np.isin(order, public)]])
+        return order
 
 
 @dataclass(frozen=True)
@@ -209,7 +226,10 @@ class Policy:
             ),
             cap=ParticipantCap(p.participant_cap),
             admission=AdmissionRules(
-                p.min_firms, p.invite_only_competitors, p.invite_no_competitors
+                p.min_firms,
+                p.min_public_members,
+                p.invite_only_competitors,
+                p.invite_no_competitors,
             ),
             milestones=MilestonePlan(main, quick_win_ladder(p)),
             matchmaking=Matchmaking(

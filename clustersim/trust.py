@@ -66,15 +66,44 @@ class TrustNetwork:
         n = len(members)
         if n < 2:
             return 0.0
-        total = sum(self.get(i, j) for i in members for j in members if i != j)
+        # Summed in the order of the pairs; absent edges add nothing, so they are skipped.
+        total = 0.0
+        for i in members:
+            row = self._out.get(i)
+            if row:
+                for j in members:
+                    if j != i and j in row:
+                        total += row[j]
         return total / (n * (n - 1))
+
+    def mean_toward_each_other(self, members: list[int]) -> list[float]:
+        """`mean_toward_others(i, members)` for each member i, in one pass."""
+        if len(members) < 2:
+            return [0.0] * len(members)
+        means = []
+        for i in members:
+            row = self._out.get(i)
+            total = 0.0
+            if row:
+                for j in members:
+                    if j != i and j in row:
+                        total += row[j]
+            means.append(total / (len(members) - 1))
+        return means
 
     def mean_toward_others(self, i: int, members: Iterable[int]) -> float:
         """i's mean trust in the other members."""
         others = [j for j in members if j != i]
         if not others:
             return 0.0
-        return sum(self.get(i, j) for j in others) / len(others)
+        row = self._out.get(i)
+        if not row:
+            return 0.0
+        total = 0.0
+        for j in others:
+            if j in row:
+                total += row[j]
+        return total / len(others)
 
     def edges(self) -> Iterable[tuple[int, int, float]]:
         for i, row in self._out.items():
