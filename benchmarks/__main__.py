@@ -34,7 +34,7 @@ class Plan:
     months: int
     reference_size: int
     reference_repeats: int
-    sweep_runs: int  # per worker count, for runs per second
+    sweep_runs_per_worker: int  # at the most workers; every worker count runs as many
     sweep_size: int
     sweep_months: int
     memory_runs: tuple[int, int]  # the two sweep lengths whose coordinator RSS is compared
@@ -42,8 +42,8 @@ class Plan:
     memory_months: int
 
 
-FULL = Plan([1000, 2000, 4000, 8000, 16000], 120, 10_000, 5, 16, 311, 120, (250, 1000), 40, 12)
-QUICK = Plan([100, 200, 400], 12, 400, 5, 4, 60, 12, (10, 40), 30, 6)
+FULL = Plan([1000, 2000, 4000, 8000, 16000], 120, 10_000, 5, 8, 311, 120, (250, 1000), 40, 12)
+QUICK = Plan([100, 200, 400], 12, 400, 5, 2, 60, 12, (10, 40), 30, 6)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,10 +81,11 @@ def run(plan: Plan, workers: list[int], seed: int) -> dict[str, Any]:
     say("reference: BoltzmannWealth")
     ref = timing.reference(plan.reference_size, plan.months, plan.reference_repeats, seed)
     sweeps = []
+    runs = plan.sweep_runs_per_worker * max(workers)
     for w in workers:
-        say(f"sweep scaling, {w} worker(s)")
-        args = (plan.sweep_runs, w, plan.sweep_size, plan.sweep_months)
-        sweeps.append({"workers": w, "runs": plan.sweep_runs, **_child("sweep", *args)})
+        say(f"sweep scaling, {runs} runs on {w} worker(s)")
+        args = (runs, w, plan.sweep_size, plan.sweep_months)
+        sweeps.append({"workers": w, "runs": runs, **_child("sweep", *args)})
     one = sweeps[0]["runs_per_s"]
     for s in sweeps:
         s["efficiency"] = s["runs_per_s"] / (s["workers"] * one)  # = T1 / (W * TW)

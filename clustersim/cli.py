@@ -208,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate_model.add_argument(
         "--calibration",
         type=Path,
-        default=None,
-        help="results folder of a finished calibration sweep to report",
+        action="append",
+        default=[],
+        help="results folder of a ranked calibration sweep to report (repeatable, one per round)",
     )
     validate_model.add_argument(
         "--screening",
@@ -338,7 +339,8 @@ def _execute(args: argparse.Namespace):
 def _validate_model(args: argparse.Namespace) -> None:
     from clustersim.experiment.validation_doc import write_validation_doc
 
-    for flag, folder in (("--calibration", args.calibration), ("--screening", args.screening)):
+    folders = [("--calibration", f) for f in args.calibration] + [("--screening", args.screening)]
+    for flag, folder in folders:
         if folder is not None and not (folder / "manifest.json").is_file():
             raise UserError(f"{flag} {folder}: not a results folder (no manifest.json)")
     experiment, out = _execute(args)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 
 import mesa
 import numpy as np
@@ -324,13 +325,20 @@ class ClusterModel(mesa.Model):
         knowledge_mean = _group_means(pop.knowledge[idx], sizes)
         rides = pop.knowledge[idx] < p.free_rider_share * np.repeat(knowledge_mean, sizes)
         competitor_pairs = _pairs_sharing_a_key(self.competitor_keys[idx], sizes).tolist()
+        owner = np.repeat(np.arange(len(parts)), sizes)
+        rider_owner = owner[rides]  # partnerships in order, so each one's riders are adjacent
+        groups = np.split(idx[rides], np.flatnonzero(np.diff(rider_owner)) + 1)
+        riders_of = dict(zip(np.unique(rider_owner).tolist(), groups, strict=False))
+        leaders = [-1 if part.leader is None else part.leader for part in parts]
+        leadership_of = np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders]).tolist()
+        noise_mean = -0.5 * p.progress_noise**2
         for k, part in enumerate(parts):
-            leadership = 0.0 if part.leader is None else float(pop.leadership[part.leader])
-            pairs = part.size * (part.size - 1) / 2
+            size = part.size
+            pairs = size * (size - 1) / 2
             rate = progress_rate(
                 p,
-                size=part.size,
-                leadership=leadership,
+                size=size,
+                leadership=leadership_of[k],
                 mean_trust=self.trust.mean_among(part.members),
                 min_knowledge=min_knowledge[k],
                 culture_fit=culture_fits[k],
@@ -340,13 +348,13 @@ class ClusterModel(mesa.Model):
                 subsidised=part.subsidy_active(self.month),
             )
             # Mean-one noise, so `rate` stays the expected progress.
-            part.progress += rate * self.rng.lognormal(-0.5 * p.progress_noise**2, p.progress_noise)
+            part.progress += rate * self.rng.lognormal(noise_mean, p.progress_noise)
             if part.progress >= part.milestone.work:
                 self._reach_milestone(part)
             elif self.month >= part.due_month:
                 self._miss_milestone(part)
-            here = slice(starts[k], starts[k] + sizes[k])
-            self._expose_free_riders(part, idx[here][rides[here]])
+            if k in riders_of:
+                self._expose_free_riders(part, riders_of[k])
 
     def _reach_milestone(self, part: Partnership) -> None:
         pop, p = self.population, self.p
@@ -397,8 +405,6 @@ class ClusterModel(mesa.Model):
 
     def _expose_free_riders(self, part: Partnership, riders: np.ndarray) -> None:
         """Members far below the partnership's knowledge take more than they give (003 §2.2)."""
-        if len(riders) == 0:
-            return
         found = riders[self.rng.random(len(riders)) < self.p.free_rider_detection]
         for rider in found.tolist():
             for other in part.members:
@@ -643,8 +649,9 @@ class ClusterModel(mesa.Model):
 
 def _members_of(parts: list[Partnership]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All partnerships' members end to end, with each partnership's size and first position."""
-    sizes = np.array([part.size for part in parts])
-    idx = np.array([m for part in parts for m in part.members], dtype=np.int64)
+    groups = [part.members for part in parts]
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    idx = np.fromiter(chain.from_iterable(groups), np.int64, int(sizes.sum()))
     return idx, sizes, np.cumsum(sizes) - sizes
 
 

@@ -13,7 +13,7 @@ on a networkx graph (for the dashboard and for checking the fast path).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import combinations
+from itertools import chain, combinations
 
 import networkx as nx
 import numpy as np
@@ -57,8 +57,8 @@ def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> d
     Sums run in the order networkx uses, so the figures are bit-identical to it.
     """
     n = n_organisations
-    pairs = [pair for members in groups for pair in combinations(members, 2)]
-    if not pairs:
+    i, j = _pairs_within(groups)
+    if len(i) == 0:
         return {
             "network_density": 0 if n > 1 else 0.0,  # networkx's integer 0 for no edges
             "network_clustering": 0.0,
@@ -66,7 +66,6 @@ def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> d
             "clusters": 0.0,
             "mean_cluster_size": 0.0,
         }
-    i, j = np.array(pairs, dtype=np.int64).T
     upper = sparse.coo_matrix((np.ones(len(i)), (np.minimum(i, j), np.maximum(i, j))), (n, n))
     upper = upper.tocsr()  # duplicates summed: one entry per linked pair
     edges = upper.nnz
@@ -93,6 +92,21 @@ def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> d
         "clusters": float(len(clusters)),
         "mean_cluster_size": sum(clusters) / len(clusters) if clusters else 0.0,
     }
+
+
+def _pairs_within(groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Both ends of every pair of members within each group, groups of one size at a time."""
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    members = np.fromiter(chain.from_iterable(groups), np.int64, int(sizes.sum()))
+    starts = np.cumsum(sizes) - sizes
+    ends: list[tuple[np.ndarray, np.ndarray]] = []
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        group = members[starts[sizes == size, None] + np.arange(size)]
+        first, second = np.triu_indices(size, 1)
+        ends.append((group[:, first].ravel(), group[:, second].ravel()))
+    if not ends:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate([e[0] for e in ends]), np.concatenate([e[1] for e in ends])
 
 
 def _networkx_order(active: np.ndarray, n: int) -> np.ndarray:

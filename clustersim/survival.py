@@ -29,7 +29,8 @@ def survival_at(
 ) -> dict[int, float]:
     """Share of partnerships still alive `h` months after formation, for each horizon.
 
-    NaN where no partnership was observed that long, or none formed at all.
+    NaN where no partnership was observed that long while some were still alive (the
+    data say nothing there), or none formed at all; 0 once every partnership has ended.
     """
     if partnerships.empty:
         return {h: float("nan") for h in horizons}
@@ -37,6 +38,6 @@ def survival_at(
     longest = partnerships["duration"].max()
     values = result.sf.evaluate(np.asarray(horizons, dtype=float))
     return {
-        h: (float(v) if h <= longest else float("nan"))
+        h: (float(v) if h <= longest or v == 0 else float("nan"))
         for h, v in zip(horizons, values, strict=True)
     }

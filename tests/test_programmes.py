@@ -22,7 +22,7 @@ from clustersim.experiment.spec import load_experiment
 from clustersim.organisations import Government
 from clustersim.parameters import ParameterError, Parameters
 from clustersim.partnership import Cause
-from clustersim.policy import Policy
+from clustersim.policy import AdmissionRules, Policy
 
 from .conftest import SMALL, run_model
 
@@ -225,9 +225,17 @@ def test_the_programmes_experiment_compares_every_preset_with_common_seeds():
 
 def test_small_overrides_keep_a_preset_runnable():
     # Researchers shrink presets for quick looks; the rules must survive that.
-    params = _preset("klict_call", **SMALL, months=24)
-    table = ClusterModel(seed=1, **params)
-    while table.running:
-        table.step()
-    sizes = table.partnership_table()["n_sme"].to_numpy()
-    assert np.all(sizes >= 3)
+    model = ClusterModel(seed=1, **_preset("klict_call", **SMALL, months=24))
+    while model.running:
+        model.step()
+    assert np.all(model.partnership_table()["n_sme"].to_numpy() >= 3)
+
+
+def test_a_call_invites_one_firm_per_chain_position_and_government_first():
+    keys = np.array([5, 7, 5, -3, 7, -9])  # equal keys compete; institutions are unique
+    public = np.array([False, False, False, True, False, True])
+    chain = AdmissionRules(0, 0, only_competitors=False, no_competitors=True)
+    assert chain.invitation_order(keys, public, 0).tolist() == [0, 1, 3, 5]
+    quota = AdmissionRules(0, 1, only_competitors=False, no_competitors=False)
+    assert quota.invitation_order(keys, public, 1).tolist() == [3, 0, 1, 2, 4, 5]
+    assert quota.invitation_order(keys, public, 0).tolist() == [0, 1, 2, 3, 4, 5]

@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from clustersim.culture import converge, converge_groups, mean_culture_fit, mean_culture_fits
+from clustersim.network import collaboration_graph, group_statistics, network_statistics
 from clustersim.parameters import Parameters
 from clustersim.run import TABLES, simulate
 
@@ -62,6 +65,31 @@ def test_recorded_run_is_reproduced_exactly(case: str):
     for name in TABLES:
         expected = pd.read_parquet(folder / f"{name}.parquet")
         pd.testing.assert_frame_equal(tables[name], expected, check_exact=True, obj=name)
+
+
+def test_sparse_network_statistics_equal_networkx_to_the_last_bit():
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n = int(rng.integers(2, 300))
+        groups = [
+            sorted(rng.choice(n, size=min(n, int(rng.integers(2, 7))), replace=False).tolist())
+            for _ in range(int(rng.integers(0, 60)))
+        ]
+        expected = network_statistics(collaboration_graph(n, groups))
+        assert group_statistics(n, groups) == expected
+
+
+def test_batched_group_helpers_equal_one_group_at_a_time():
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(2, 12, 200)
+    cultures = rng.random((int(sizes.sum()), 6))
+    starts = np.cumsum(sizes) - sizes
+    one_by_one = [slice(a, a + n) for a, n in zip(starts, sizes, strict=True)]
+    fits = mean_culture_fits(cultures, sizes)
+    assert fits.tolist() == [mean_culture_fit(cultures[g]) for g in one_by_one]
+    converged = converge_groups(cultures, sizes, 0.05)
+    for g in one_by_one:
+        assert np.array_equal(converged[g], converge(cultures[g], 0.05))
 
 
 if __name__ == "__main__":

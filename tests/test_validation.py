@@ -15,6 +15,7 @@ from clustersim.experiment.validation import TARGETS, Target, decisive_shares
 from clustersim.experiment.validation_doc import LIMITATIONS
 from clustersim.parameters import Parameters
 from clustersim.partner_choice import FACTORS
+from clustersim.survival import survival_at
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -140,6 +141,13 @@ def test_a_point_inside_every_range_is_at_distance_zero():
     assert list(ranked.index) == [0, 1]
     assert ranked.loc[0, "distance"] == 0 and ranked.loc[0, "targets_met"] == len(TARGETS)
     assert ranked.loc[1, "distance"] == pytest.approx(2.0)
+
+
+def test_survival_is_zero_not_undefined_once_every_partnership_has_ended():
+    parts = pd.DataFrame({"duration": [3, 5, 8], "dissolved": [True, True, True]})
+    assert survival_at(parts, (12, 36)) == {12: 0.0, 36: 0.0}
+    censored = parts.assign(dissolved=[True, True, False])
+    assert math.isnan(survival_at(censored, (12,))[12])  # the last one may live on
 
 
 def test_every_target_has_an_explanation_for_a_miss():

@@ -206,7 +206,7 @@ def pattern_statistics(
         "existing_ties_survival_advantage": survival_advantage(
             parts, parts["built_on_existing_ties"]
         ),
-        **small_world(memberships, len(organisations), seed),
+        **small_world(memberships, seed),
     }
 
 
@@ -273,7 +273,7 @@ def survival_advantage(parts: pd.DataFrame, group: pd.Series) -> float:
     return 100.0 * (inside - outside)
 
 
-def small_world(memberships: pd.DataFrame, n_organisations: int, seed: int) -> dict[str, float]:
+def small_world(memberships: pd.DataFrame, seed: int) -> dict[str, float]:
     """Clustering and path length of everyone who ever worked together, against G(n, m).
 
     The network links two organisations that ever shared a partnership; the random
