@@ -53,7 +53,7 @@ class Awareness:
         joint = self._joint[i]
         if not joint:
             return np.zeros(len(others))
-        return np.array([joint.get(int(j), 0) for j in others], dtype=float)
+        return np.array([joint.get(j, 0) for j in np.asarray(others).tolist()], dtype=float)
 
     def have_worked_together(self, members: Iterable[int]) -> bool:
         """Whether any two members have been partners before (an existing tie)."""

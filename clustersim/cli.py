@@ -199,9 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate_model = sub.add_parser(
         "validate-model",
         help="run the validation experiment and write docs/validation.md",
-        description="Run a validation experiment (kind = \"compare\"), compare the model with "
+        description='Run a validation experiment (kind = "compare"), compare the model with '
         "the observed patterns of the sources (each target, its source, the model's mean with "
-        "a 95 %% interval, met or not) and write the validation document, with the "
+        "a 95 % interval, met or not) and write the validation document, with the "
         "calibration and Morris screening of finished sweeps if given.",
     )
     _add_experiment_options(validate_model, "compare")
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = sub.add_parser(
         "calibrate",
         help="rank a sweep's points by their distance to the validation targets",
-        description="Run a calibration sweep (kind = \"sweep\", usually an LHS over the free "
+        description='Run a calibration sweep (kind = "sweep", usually an LHS over the free '
         "parameters), rank its points by their distance to every validation target at once "
         "(rejection ABC), write RESULTS/calibration/ and print the closest point as TOML.",
     )

@@ -190,7 +190,7 @@ class ClusterModel(mesa.Model):
             admission.min_public - int(pop.regime[initiator] == Regime.PUBLIC),
         )
         order = ranked[invitable][: 2 * (planned - 1)]
-        accepted = self._accepts(initiator, candidates[order], planned)
+        accepted = self._accepts(initiator, candidates[order], terms[order], planned)
         asked = int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1)
         order, accepted = order[:asked], accepted[:asked]
         invitees = candidates[order]
@@ -211,15 +211,18 @@ class ClusterModel(mesa.Model):
             pid,
         )
 
-    def _accepts(self, initiator: int, invitees: np.ndarray, planned: int) -> np.ndarray:
+    def _accepts(
+        self, initiator: int, invitees: np.ndarray, chosen_by: np.ndarray, planned: int
+    ) -> np.ndarray:
         """Each invitee joins when its expected benefit beats its expected cost.
 
         Invitees judge the partnership as planned: the initiator and its `planned - 1`
         best candidates. Costs are front-loaded (003 §3.1), so the months until the
         first result matter; a subsidy lowers them but adds admin hours (003 Box 3).
+        `chosen_by` holds the initiator's score terms of the invitees.
         """
         pop, p = self.population, self.p
-        view = self.scorer.terms_toward(pop, self.awareness, self.trust, invitees, initiator)
+        view = self.scorer.terms_in_return(pop, self.trust, chosen_by, invitees, initiator)
         regime = self.scorer.regime_factor(pop, invitees, initiator)
         fit = self.scorer.scores(view, regime)
         planned_members = np.append(invitees[: planned - 1], initiator)
@@ -232,9 +235,8 @@ class ClusterModel(mesa.Model):
             cost += subsidy.admin_cost_eur(months)
         overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
         scale = (len(planned_members) / 2) ** 0.25  # bigger partnerships promise more
-        experience = (
-            1.0
-            + p.experience_acceptance_bonus * pop.experience_factor(p.experience_scale)[invitees]
+        experience = 1.0 + p.experience_acceptance_bonus * pop.experience_factor(
+            p.experience_scale, invitees
         )
         perceived = self.rng.lognormal(
             -0.5 * p.acceptance_noise**2, p.acceptance_noise, len(invitees)
@@ -257,16 +259,12 @@ class ClusterModel(mesa.Model):
             pop.cash_eur[idx] = np.maximum(pop.cash_eur[idx] - application, 0.0)
         built_on_ties = self.awareness.have_worked_together(members)
         # Priors first, then set, so the order of pairs doesn't matter.
-        priors = {
-            (a, b): max(
-                self.trust.get(a, b),
-                p.formation_trust,
-                self.trust.reputation(a, b, p.reputation_weight),
-            )
-            for a in members
-            for b in members
-            if a != b
-        }
+        priors = {}
+        for a in members:
+            others = [b for b in members if b != a]
+            reputations = self.trust.reputations_among(a, others, p.reputation_weight)
+            for b, reputation in zip(others, reputations, strict=True):
+                priors[a, b] = max(self.trust.get(a, b), p.formation_trust, reputation)
         for (a, b), prior in priors.items():
             self.trust.set(a, b, prior)
         self.awareness.record_partnership(members)
@@ -282,7 +280,7 @@ class ClusterModel(mesa.Model):
             subsidised=subsidised,
             subsidy_until_month=self.month + p.subsidy_months - 1,
             managed=self.policy.manager.admit(pid),
-            competitor_pairs=self._competitor_pairs(idx),
+            competitor_pairs=self._competitor_pairs(members),
             built_on_existing_ties=built_on_ties,
             culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
             composition={TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime},
@@ -466,7 +464,8 @@ class ClusterModel(mesa.Model):
         idx, sizes, starts = _members_of(parts)
         ends = starts + sizes
         draws = self.rng.random(2 * len(idx))
-        # Member i of a partnership starting at `start` has draws start + i and start + size + i.
+        # The member at position i, in a partnership starting at position `start`, drew
+        # numbers start + i (shock) and start + size + i (capacity).
         shock_row = np.arange(len(idx)) + np.repeat(starts, sizes)
         shock_draw, capacity_draw = draws[shock_row], draws[shock_row + np.repeat(sizes, sizes)]
         trust_in_others = np.array(
@@ -488,7 +487,9 @@ class ClusterModel(mesa.Model):
                 < p.capacity_pull_rate
                 * p.hours_per_membership
                 / np.maximum(pop.capacity_hours[idx], 1e-9),
-                [(part.id, m) in unable_to_pay for part in parts for m in part.members],
+                [(part.id, m) in unable_to_pay for part in parts for m in part.members]
+                if unable_to_pay
+                else np.zeros(len(idx), dtype=bool),
                 trust_in_others < p.leave_trust,
                 waited > patience,
             ]

@@ -81,16 +81,17 @@ def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> d
     closed = t > 0
     coefficient[closed] = t[closed] / (d[closed] * (d[closed] - 1))
     total = sum(coefficient[_networkx_order(active, n)].tolist())
-    _, labels = connected_components(adjacency[active][:, active], directed=False)
-    components = np.bincount(labels).tolist()
-    clusters = [size for size in components if size >= MIN_CLUSTER_SIZE]
+    # Organisations without partners are components of one: neither the largest nor clusters.
+    _, labels = connected_components(adjacency, directed=False)
+    components = np.bincount(labels)
+    clusters = components[components >= MIN_CLUSTER_SIZE]
     density = edges / (n * (n - 1)) * 2 if n > 1 else 0.0
     return {
         "network_density": density,
         "network_clustering": total / len(active),
-        "largest_component_share": max(components) / n,
+        "largest_component_share": int(components.max()) / n,
         "clusters": float(len(clusters)),
-        "mean_cluster_size": sum(clusters) / len(clusters) if clusters else 0.0,
+        "mean_cluster_size": int(clusters.sum()) / len(clusters) if len(clusters) else 0.0,
     }
 
 

@@ -73,9 +73,9 @@ class Population:
         keys[firms] = self.sector[firms] * (self.stage.max() + 1) + self.stage[firms]
         return keys
 
-    def experience_factor(self, scale: float) -> np.ndarray:
+    def experience_factor(self, scale: float, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Saturating effect of experience: 0 for novices, towards 1 for veterans."""
-        return 1.0 - np.exp(-self.experience / scale)
+        return 1.0 - np.exp(-self.experience[rows] / scale)
 
 
 def generate_population(p: Parameters, rng: np.random.Generator) -> Population:

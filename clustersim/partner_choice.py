@@ -68,6 +68,7 @@ class PartnerScore:
     ) -> np.ndarray:
         """(len(candidates), len(FACTORS)) term values in [0, 1] for one chooser."""
         pop, i, c = population, chooser, candidates
+        distance = np.linalg.norm(pop.position_km[c] - pop.position_km[i], axis=1)
         own = pop.expertise[i]
         cosine = (pop.expertise[c] @ own) / (
             np.linalg.norm(pop.expertise[c], axis=1) * np.linalg.norm(own)
@@ -75,19 +76,33 @@ class PartnerScore:
         known_trust = np.maximum(
             trust.toward(i, c), trust.reputations(i, c, self.reputation_weight)
         )
-        return self._columns(pop, i, c, cosine, awareness.joint_partnerships(i, c), known_trust)
+        return np.column_stack(
+            [
+                np.exp(-distance / self.proximity_scale_km),
+                goal_fit(pop.motives[c], pop.motives[i]),
+                1.0 - np.abs(pop.ambition[c] - pop.ambition[i]),
+                1.0 - np.exp(-awareness.joint_partnerships(i, c)),
+                pop.knowledge[c] * (1.0 - cosine),  # complementary expertise, 003 §3.2.2
+                culture_fit(pop.culture[c], pop.culture[i]),
+                known_trust,
+            ]
+        )
 
-    def terms_toward(
+    def terms_in_return(
         self,
         population: Population,
-        awareness: Awareness,
         trust: TrustNetwork,
+        terms: np.ndarray,
         choosers: np.ndarray,
         candidate: int,
     ) -> np.ndarray:
-        """`terms(chooser, [candidate])` for each chooser, stacked: how invitees see an initiator.
+        """`terms(chooser, [candidate])` for each chooser: how invitees see their initiator.
 
-        Equal, bit for bit, to one `terms` call per chooser, at a fraction of the cost.
+        `terms` holds the candidate's own terms for the choosers. Proximity, goals,
+        ambition, shared experience and culture fit are symmetric to the last bit, so
+        they are taken from it; expertise (the candidate's knowledge) and trust (which
+        is directed) are computed as `terms` computes them. The result equals one
+        `terms` call per chooser, at a fraction of the cost.
         """
         pop, c = population, candidate
         expertise = pop.expertise
@@ -100,27 +115,12 @@ class PartnerScore:
         ).reshape(-1, 2)
         cosine = dots[:, 0] / (np.linalg.norm(expertise[[c]], axis=1) * np.sqrt(dots[:, 1]))
         weight = self.reputation_weight
-        known_trust = np.array(
-            [max(trust.get(j, c), trust.reputation(j, c, weight)) for j in choosers.tolist()]
-        )
-        joint = np.array([awareness.joint_partnerships(j, [c])[0] for j in choosers.tolist()])
-        return self._columns(pop, choosers, c, cosine, joint.reshape(-1), known_trust)
-
-    def _columns(self, pop, choosers, candidates, cosine, joint, known_trust) -> np.ndarray:
-        """The term columns, element by element over (chooser, candidate) pairs."""
-        i, c = choosers, candidates
-        distance = np.linalg.norm(pop.position_km[c] - pop.position_km[i], axis=-1)
-        return np.column_stack(
-            [
-                np.exp(-distance / self.proximity_scale_km),
-                goal_fit(pop.motives[c], pop.motives[i]),
-                1.0 - np.abs(pop.ambition[c] - pop.ambition[i]),
-                1.0 - np.exp(-joint),
-                pop.knowledge[c] * (1.0 - cosine),  # complementary expertise, 003 §3.2.2
-                culture_fit(pop.culture[c], pop.culture[i]),
-                known_trust,
-            ]
-        )
+        view = terms.copy()
+        view[:, FACTORS.index("expertise")] = pop.knowledge[c] * (1.0 - cosine)
+        view[:, FACTORS.index("trust")] = [
+            max(trust.get(j, c), trust.reputation(j, c, weight)) for j in choosers.tolist()
+        ]
+        return view
 
     def regime_factor(self, population: Population, chooser, candidates):
         """1 for the chooser's own regime, discounted for others until it is experienced.

@@ -9,6 +9,7 @@ what there is. Strangers start at zero; a shared partner passes trust on
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,19 +20,27 @@ class TrustNetwork:
 
     def __init__(self) -> None:
         self._out: dict[int, dict[int, float]] = {}
+        # Groups' trust means are asked for every month and mostly unchanged: they are
+        # remembered with the count of changes when computed, and recomputed once a
+        # member's own trust changed after that (`_row_changed`: i -> count at i's last).
+        self._changes = 0
+        self._row_changed: defaultdict[int, int] = defaultdict(int)
+        self._group_means: dict[tuple[int, ...], tuple[int, float, list[float]]] = {}
 
     def get(self, i: int, j: int) -> float:
         return self._out.get(i, {}).get(j, 0.0)
 
     def set(self, i: int, j: int, value: float) -> None:
         self._out.setdefault(i, {})[j] = min(1.0, max(0.0, float(value)))
+        self._changes += 1
+        self._row_changed[i] = self._changes
 
     def toward(self, i: int, others: np.ndarray) -> np.ndarray:
         """i's trust in each of `others`."""
         row = self._out.get(i)
         if not row:
             return np.zeros(len(others))
-        return np.array([row.get(int(j), 0.0) for j in others])
+        return np.array([row.get(j, 0.0) for j in np.asarray(others).tolist()])
 
     def reinforce(self, i: int, j: int, gain: float) -> None:
         """Success: trust moves up by `gain` of the remaining gap."""
@@ -51,45 +60,67 @@ class TrustNetwork:
                 best = max(best, t_ik * self._out.get(k, {}).get(j, 0.0))
         return weight * best
 
+    def reputations_among(self, i: int, others: list[int], weight: float) -> list[float]:
+        """`reputation(i, j)` for each j in `others`, in one pass."""
+        best = self._best_two_hop(i, others)
+        return [weight * best[j] for j in others]
+
     def reputations(self, i: int, others: np.ndarray, weight: float) -> np.ndarray:
         """`reputation(i, j)` for each j in `others`, in one pass over i's two-hop paths."""
-        best: dict[int, float] = {}
+        best = self._best_two_hop(i, others.tolist())
+        return weight * np.array([best[j] for j in others.tolist()])
+
+    def _best_two_hop(self, i: int, others: list[int]) -> dict[int, float]:
+        """max_k t(i,k) t(k,j) for each j in `others` (0 for i itself).
+
+        Each partner k's edges or `others`, whichever is fewer, are walked.
+        """
+        best = dict.fromkeys(others, 0.0)
         for k, t_ik in self._out.get(i, {}).items():
-            for j, t_kj in self._out.get(k, {}).items():
-                if j != i and t_ik * t_kj > best.get(j, 0.0):
-                    best[j] = t_ik * t_kj
-        return weight * np.array([best.get(int(j), 0.0) for j in others])
+            row = self._out.get(k)
+            if not row:
+                continue
+            if len(row) <= len(best):
+                for j, t_kj in row.items():
+                    if j in best and j != i and t_ik * t_kj > best[j]:
+                        best[j] = t_ik * t_kj
+            else:
+                for j in best:
+                    if j != i and j in row and t_ik * row[j] > best[j]:
+                        best[j] = t_ik * row[j]
+        return best
 
     def mean_among(self, members: Iterable[int]) -> float:
         """Mean trust over ordered pairs of distinct members (0 for fewer than two)."""
-        members = list(members)
-        n = len(members)
-        if n < 2:
-            return 0.0
-        # Summed in the order of the pairs; absent edges add nothing, so they are skipped.
-        total = 0.0
-        for i in members:
-            row = self._out.get(i)
-            if row:
-                for j in members:
-                    if j != i and j in row:
-                        total += row[j]
-        return total / (n * (n - 1))
+        return self._means(tuple(members))[0]
 
     def mean_toward_each_other(self, members: list[int]) -> list[float]:
         """`mean_toward_others(i, members)` for each member i, in one pass."""
-        if len(members) < 2:
-            return [0.0] * len(members)
-        means = []
-        for i in members:
+        return list(self._means(tuple(members))[1])
+
+    def _means(self, group: tuple[int, ...]) -> tuple[float, list[float]]:
+        """`mean_among(group)` and each member's mean trust in the others, remembered."""
+        n = len(group)
+        if n < 2:
+            return 0.0, [0.0] * n
+        known = self._group_means.get(group)
+        if known is not None and max(map(self._row_changed.__getitem__, group)) <= known[0]:
+            return known[1], known[2]
+        # Summed in the order of the pairs; absent edges add nothing, so they are skipped.
+        total = 0.0
+        rows = []
+        for i in group:
             row = self._out.get(i)
-            total = 0.0
+            row_total = 0.0
             if row:
-                for j in members:
+                for j in group:
                     if j != i and j in row:
                         total += row[j]
-            means.append(total / (len(members) - 1))
-        return means
+                        row_total += row[j]
+            rows.append(row_total / (n - 1))
+        mean = total / (n * (n - 1))
+        self._group_means[group] = (self._changes, mean, rows)
+        return mean, rows
 
     def mean_toward_others(self, i: int, members: Iterable[int]) -> float:
         """i's mean trust in the other members."""

@@ -80,8 +80,13 @@ def run(path: Path, out: Path, **engine) -> None:
 
 def tables(out: Path) -> dict[str, pd.DataFrame]:
     """Every table, in a canonical row order, for comparing two results folders."""
-    keys = {"series": ["month"], "partnerships": ["partnership"], "ties": ["month", "chooser",
-            "rank"], "memberships": ["partnership", "organisation"], "runs": []}
+    keys = {
+        "series": ["month"],
+        "partnerships": ["partnership"],
+        "ties": ["month", "chooser", "rank"],
+        "memberships": ["partnership", "organisation"],
+        "runs": [],
+    }
     result = {}
     for table, extra in keys.items():
         frame = read_table(out, table)
@@ -97,8 +102,14 @@ def assert_same_tables(a: Path, b: Path) -> None:
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clustersim", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "clustersim", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def free_port() -> int:
@@ -133,9 +144,10 @@ def test_replication_k_of_every_scenario_uses_the_same_seed(tmp_path):
     assert len({r.run_id for r in experiment.runs()}) == 8  # ids are unique and fixed
 
 
-@pytest.mark.parametrize(("method", "samples", "expected"),
-                         [("grid", 0, 6), ("lhs", 5, 5), ("sobol", 4, 4 * (2 * 3 + 2)),
-                          ("morris", 3, 3 * (3 + 1))])
+@pytest.mark.parametrize(
+    ("method", "samples", "expected"),
+    [("grid", 0, 6), ("lhs", 5, 5), ("sobol", 4, 4 * (2 * 3 + 2)), ("morris", 3, 3 * (3 + 1))],
+)
 def test_each_design_produces_the_expected_number_of_points(tmp_path, method, samples, expected):
     experiment = load_experiment(write_sweep(tmp_path, method, samples))
     assert len(experiment.points) == expected
@@ -149,9 +161,11 @@ def test_each_design_produces_the_expected_number_of_points(tmp_path, method, sa
 def test_integer_parameters_are_swept_in_whole_numbers(tmp_path):
     (tmp_path / "small.toml").write_text(SMALL_CONFIG.format(months=12))
     path = tmp_path / "ints.toml"
-    path.write_text('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n'
-                    '[design]\nmethod = "lhs"\nsamples = 6\n'
-                    "[parameters]\nparticipant_cap = { low = 2, high = 9 }\n")
+    path.write_text(
+        'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n'
+        '[design]\nmethod = "lhs"\nsamples = 6\n'
+        "[parameters]\nparticipant_cap = { low = 2, high = 9 }\n"
+    )
     points = load_experiment(path).points["participant_cap"]
     assert (points == points.round()).all() and points.between(2, 9).all()
 
@@ -163,8 +177,9 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path):
     path = write_compare(tmp_path, replications=2)
     run(path, tmp_path / "serial", serial=True)
     run(path, tmp_path / "processes", workers=2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         run(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert_same_tables(tmp_path / "serial", tmp_path / "processes")
     assert_same_tables(tmp_path / "serial", tmp_path / "dask")
@@ -176,13 +191,31 @@ def dask_cluster():
     """A real external cluster: `dask scheduler` and two `dask worker` processes."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     for i in range(2):
-        procs.append(subprocess.Popen(
-            [DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-             "--name", f"w{i}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    DASK,
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{i}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
     try:
         from distributed import Client
 
@@ -198,8 +231,15 @@ def dask_cluster():
 def test_a_compare_runs_on_an_external_dask_cluster(tmp_path, dask_cluster):
     address, _ = dask_cluster
     path = write_compare(tmp_path, replications=2)
-    result = cli("compare", str(path), "--out", str(tmp_path / "dask"), "--scheduler", address,
-                 "--no-progress")
+    result = cli(
+        "compare",
+        str(path),
+        "--out",
+        str(tmp_path / "dask"),
+        "--scheduler",
+        address,
+        "--no-progress",
+    )
     assert result.returncode == 0, result.stderr
     assert "Dask cluster" in result.stderr
     run(path, tmp_path / "serial", serial=True)
@@ -210,9 +250,24 @@ def test_a_dask_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path, dask
     address, workers = dask_cluster
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "compare", str(path), "--out",
-                             str(out), "--scheduler", address, "--no-progress"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clustersim",
+            "compare",
+            str(path),
+            "--out",
+            str(out),
+            "--scheduler",
+            address,
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: done_runs(out) >= 1)
     workers[0].kill()
     _, stderr = proc.communicate(timeout=300)
@@ -223,6 +278,7 @@ def test_a_dask_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path, dask
 
 def _worker_processes(pid: int) -> list[int]:
     """Pool workers of a coordinator: children of its forkserver child."""
+
     def children(parent: int) -> list[int]:
         found = []
         for entry in Path("/proc").iterdir():
@@ -241,9 +297,24 @@ def _worker_processes(pid: int) -> list[int]:
 def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "clustersim", "compare", str(path), "--out",
-                             str(out), "--workers", "2", "--no-progress"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clustersim",
+            "compare",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: done_runs(out) >= 1 and _worker_processes(proc.pid))
     os.kill(_worker_processes(proc.pid)[0], signal.SIGKILL)
     _, stderr = proc.communicate(timeout=300)
@@ -260,10 +331,21 @@ def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
 def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     path = write_compare(tmp_path, replications=8, months=48)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "clustersim", "compare", str(path), "--out", str(out),
-               "--workers", "2", "--no-progress"]
-    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "clustersim",
+        "compare",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-progress",
+    ]
+    first = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     wait_for(lambda: done_runs(out) >= 2)
     first.send_signal(signal.SIGINT)
     _, stderr = first.communicate(timeout=120)
@@ -271,8 +353,9 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     assert "resume" in stderr and "Traceback" not in stderr
     after_interrupt = done_runs(out)
 
-    second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    second = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_for(lambda: done_runs(out) >= after_interrupt + 2)
     second.kill()  # SIGKILL: no chance to clean up
     second.wait(timeout=60)
@@ -289,10 +372,21 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
 def test_kill_stops_a_compare_as_cleanly_as_ctrl_c(tmp_path):
     path = write_compare(tmp_path, replications=6, months=48)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "clustersim", "compare", str(path), "--out", str(out),
-               "--workers", "2", "--no-progress"]
-    running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "clustersim",
+        "compare",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-progress",
+    ]
+    running = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     wait_for(lambda: done_runs(out) >= 1)
     running.terminate()  # SIGTERM, as `kill` or a batch system sends
     _, stderr = running.communicate(timeout=120)
@@ -340,10 +434,16 @@ def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):
     results = analyse(out, ("partnerships_formed", "share_collaborated"))
     assert set(results) == {"partnerships_formed", "share_collaborated"}
     for table in results.values():
-        assert list(table["parameter"]) == ["subsidy_share", "initiation_rate",
-                                            "awareness_radius_km"]
-        expected = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else [
-            "mu_star", "mu_star_conf", "sigma"]
+        assert list(table["parameter"]) == [
+            "subsidy_share",
+            "initiation_rate",
+            "awareness_radius_km",
+        ]
+        expected = (
+            ["S1", "S1_conf", "ST", "ST_conf"]
+            if method == "sobol"
+            else ["mu_star", "mu_star_conf", "sigma"]
+        )
         assert set(expected) <= set(table.columns)
         assert table[expected[0]].notna().all()
 
@@ -351,8 +451,10 @@ def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):
 def test_sensitivity_cli_writes_tables_and_plots_and_refuses_a_grid(tmp_path):
     morris = write_sweep(tmp_path, "morris", samples=2)
     out = tmp_path / "morris_out"
-    assert cli("sweep", str(morris), "--out", str(out), "--workers", "2",
-               "--no-progress").returncode == 0
+    assert (
+        cli("sweep", str(morris), "--out", str(out), "--workers", "2", "--no-progress").returncode
+        == 0
+    )
     result = cli("sensitivity", str(out), "--output", "partnerships_formed")
     assert result.returncode == 0, result.stderr
     assert (out / "sensitivity" / "partnerships_formed.png").stat().st_size > 0
@@ -380,20 +482,31 @@ def test_export_writes_one_csv_per_table(tmp_path):
     ("text", "words"),
     [
         ('kind = "compar"\nseed = 1\nreplications = 2\n', "kind must be one of"),
-        ('kind = "compare"\nseed = 1\nreplications = 0\n[scenarios]\na = "small.toml"\n',
-         "replications must be a whole number"),
+        (
+            'kind = "compare"\nseed = 1\nreplications = 0\n[scenarios]\na = "small.toml"\n',
+            "replications must be a whole number",
+        ),
         ('kind = "compare"\nseed = 1\nreplications = 2\nreplicatons = 3\n', "did you mean"),
-        ('kind = "compare"\nseed = 1\nreplications = 2\n[scenarios]\na = "nope.toml"\n',
-         "no such config file"),
-        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
-         'method = "sobol"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 1 }\n'
-         'initiation_rate = { low = 0.0, high = 0.1 }\n', "power of 2"),
-        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
-         'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_shar = { low = 0, high = 1 }\n',
-         "did you mean subsidy_share"),
-        ('kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
-         'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 3 }\n',
-         "out of range"),
+        (
+            'kind = "compare"\nseed = 1\nreplications = 2\n[scenarios]\na = "nope.toml"\n',
+            "no such config file",
+        ),
+        (
+            'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+            'method = "sobol"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 1 }\n'
+            "initiation_rate = { low = 0.0, high = 0.1 }\n",
+            "power of 2",
+        ),
+        (
+            'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+            'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_shar = { low = 0, high = 1 }\n',
+            "did you mean subsidy_share",
+        ),
+        (
+            'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+            'method = "lhs"\nsamples = 3\n[parameters]\nsubsidy_share = { low = 0, high = 3 }\n',
+            "out of range",
+        ),
         ('kind = "compare"\nseed = 1\nreplications = 2\n[scenarios\n', "not valid TOML"),
     ],
 )
@@ -420,5 +533,11 @@ def test_the_shipped_experiment_files_are_valid():
         assert experiment.runs()
     comparison = load_experiment(ROOT / "experiments" / "policy_comparison.toml")
     assert comparison.replications >= 20
-    assert set(comparison.scenarios) >= {"baseline", "start_subsidy", "participant_cap",
-                                         "quick_win", "matchmaking", "combined"}
+    assert set(comparison.scenarios) >= {
+        "baseline",
+        "start_subsidy",
+        "participant_cap",
+        "quick_win",
+        "matchmaking",
+        "combined",
+    }

@@ -6,6 +6,9 @@ default later (calibration) does not change what the fixture runs. Parameters ad
 after the recording take their defaults, which must be their off-values: a new
 lever left off must not change the fixture.
 
+The other tests here check each batched helper of the speed work against the
+one-at-a-time code it replaces (networkx for the network statistics).
+
 Regenerate (only when a model change is meant to change results):
     python -m tests.test_reproducibility_fixture
 """
@@ -19,10 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clustersim import ClusterModel
 from clustersim.culture import converge, converge_groups, mean_culture_fit, mean_culture_fits
 from clustersim.network import collaboration_graph, group_statistics, network_statistics
 from clustersim.parameters import Parameters
 from clustersim.run import TABLES, simulate
+from clustersim.trust import TrustNetwork
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reproducibility"
 SEED = 11
@@ -90,6 +95,51 @@ def test_batched_group_helpers_equal_one_group_at_a_time():
     converged = converge_groups(cultures, sizes, 0.05)
     for g in one_by_one:
         assert np.array_equal(converged[g], converge(cultures[g], 0.05))
+
+
+def test_batched_trust_queries_equal_one_pair_at_a_time():
+    rng = np.random.default_rng(9)
+    trust = TrustNetwork()
+    for _ in range(600):
+        i, j = rng.integers(0, 40, 2).tolist()
+        if i != j:
+            trust.set(i, j, float(rng.random()))
+    for _ in range(200):
+        group = rng.choice(40, size=int(rng.integers(2, 7)), replace=False).tolist()
+        i, others = group[0], group[1:]
+        assert trust.reputations_among(i, others, 0.7) == [
+            trust.reputation(i, j, 0.7) for j in others
+        ]
+        assert trust.reputations(i, np.array(group), 0.7).tolist() == [
+            trust.reputation(i, j, 0.7) if j != i else 0.0 for j in group
+        ]
+        assert trust.mean_toward_each_other(group) == [
+            trust.mean_toward_others(m, group) for m in group
+        ]
+        trust.set(i, others[0], float(rng.random()))  # invalidates what it remembered
+        total = sum(trust.get(a, b) for a in group for b in group if a != b)
+        assert trust.mean_among(group) == total / (len(group) * (len(group) - 1))
+
+
+def test_invitees_view_of_the_initiator_equals_scoring_it_one_by_one():
+    model = ClusterModel(seed=5, **SMALL_REGION)
+    for _ in range(30):
+        model.step()
+    pop, scorer = model.population, model.scorer
+    rng = np.random.default_rng(10)
+    for initiator in rng.choice(len(pop), 40, replace=False).tolist():
+        invitees = np.array([j for j in model.awareness.known(initiator)[:8] if j != initiator])
+        if len(invitees) == 0:
+            continue
+        chosen_by = scorer.terms(pop, model.awareness, model.trust, initiator, invitees)
+        view = scorer.terms_in_return(pop, model.trust, chosen_by, invitees, initiator)
+        one_by_one = np.vstack(
+            [
+                scorer.terms(pop, model.awareness, model.trust, j, np.array([initiator]))
+                for j in invitees
+            ]
+        )
+        assert np.array_equal(view, one_by_one)
 
 
 if __name__ == "__main__":

@@ -41,10 +41,12 @@ def tiny(tmp_path: Path) -> Path:
 
 
 def write_validation(folder: Path) -> Path:
+    """The baseline and one alternative submodel, as experiments/validation.toml has."""
+    (folder / "no_drag.toml").write_text('base = "tiny.toml"\n[work]\ncompetitor_drag = 0.0\n')
     path = folder / "validation.toml"
     path.write_text(
-        'name = "v"\nkind = "compare"\nseed = 3\nreplications = 2\n'
-        '[scenarios]\nbaseline = "tiny.toml"\n'
+        'name = "v"\nkind = "compare"\nseed = 3\nreplications = 2\nreference = "baseline"\n'
+        '[scenarios]\nbaseline = "tiny.toml"\nno_drag = "no_drag.toml"\n'
     )
     return path
 
@@ -75,6 +77,8 @@ def test_validate_model_writes_a_row_for_every_target_with_its_source(tiny, caps
         assert row.endswith(("| yes |", "| **no** |"))
     assert "Rank order in the survey: proximity > goals > ambition > experience > expertise" in text
     assert "No calibration results" in text and "No screening results" in text
+    assert "- `no_drag`: `competitor_drag = 0.0`" in text  # the alternative submodel, judged
+    assert "Rejected (misses a pattern the baseline meets):" in text
     assert "decisive_proximity" in capsys.readouterr().out
 
 

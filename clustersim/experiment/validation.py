@@ -100,7 +100,7 @@ TARGETS: tuple[Target, ...] = (
         "rank order of the five decisive factors (Spearman rho with the survey)",
         "001 phase 4",
         "same order, bar near-ties (rho >= 0.8)",
-        0.8,  # experience and expertise differ by 4 of 659 answers: their order is no pattern
+        0.8,  # neighbouring survey shares are close: one swap is within sampling error
         1.0,
         0.2,
     ),
