@@ -69,10 +69,7 @@ class PartnerScore:
         """(len(candidates), len(FACTORS)) term values in [0, 1] for one chooser."""
         pop, i, c = population, chooser, candidates
         distance = np.linalg.norm(pop.position_km[c] - pop.position_km[i], axis=1)
-        own = pop.expertise[i]
-        cosine = (pop.expertise[c] @ own) / (
-            np.linalg.norm(pop.expertise[c], axis=1) * np.linalg.norm(own)
-        )
+        cosine = _cosine(pop.expertise[c], pop.expertise[i])
         known_trust = np.maximum(
             trust.toward(i, c), trust.reputations(i, c, self.reputation_weight)
         )
@@ -105,15 +102,7 @@ class PartnerScore:
         `terms` call per chooser, at a fraction of the cost.
         """
         pop, c = population, candidate
-        expertise = pop.expertise
-        # 1-D dot products, as `terms` computes `own`'s norm and the (1, n) @ (n,) product.
-        dots = np.array(
-            [
-                (np.dot(expertise[c], expertise[j]), np.dot(expertise[j], expertise[j]))
-                for j in choosers.tolist()
-            ]
-        ).reshape(-1, 2)
-        cosine = dots[:, 0] / (np.linalg.norm(expertise[[c]], axis=1) * np.sqrt(dots[:, 1]))
+        cosine = _cosine(pop.expertise[[c]], pop.expertise[choosers])
         weight = self.reputation_weight
         view = terms.copy()
         view[:, FACTORS.index("expertise")] = pop.knowledge[c] * (1.0 - cosine)
@@ -135,8 +124,26 @@ class PartnerScore:
     def scores(self, terms: np.ndarray, regime_factor: np.ndarray) -> np.ndarray:
         """Weighted scores, normalised to [0, 1] by the sum of weights."""
         total = self.weights.sum()
-        return (terms @ self.weights) * regime_factor / (total if total > 0 else 1.0)
+        return _row_dot(terms, self.weights) * regime_factor / (total if total > 0 else 1.0)
 
     def decisive_factor(self, terms: np.ndarray) -> np.ndarray:
         """Index into FACTORS of the largest weighted term of each row."""
         return np.argmax(terms * self.weights, axis=1)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of the rows of `a` and `b` (either may be one row)."""
+    return _row_dot(a, b) / np.sqrt(_row_dot(a, a) * _row_dot(b, b))
+
+
+def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sum of `a * b` over the last axis, column by column, so symmetric in a and b.
+
+    Not a matrix product: BLAS rounds differently on different CPUs (AVX2 or AVX-512
+    kernels), and the same seed must give the same results on every machine.
+    """
+    products = a * b
+    total = products[..., 0].copy()
+    for k in range(1, products.shape[-1]):
+        total += products[..., k]
+    return total

@@ -328,21 +328,16 @@ def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
 
 
 # ------------------------------------------------------------- resume and damage
+def compare_command(path: Path, out: Path) -> list[str]:
+    """`clustersim compare` on two local workers, as a subprocess a test can signal."""
+    options = ["--out", str(out), "--workers", "2", "--no-progress"]
+    return [sys.executable, "-m", "clustersim", "compare", str(path), *options]
+
+
 def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     path = write_compare(tmp_path, replications=8, months=48)
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "clustersim",
-        "compare",
-        str(path),
-        "--out",
-        str(out),
-        "--workers",
-        "2",
-        "--no-progress",
-    ]
+    command = compare_command(path, out)
     first = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -372,18 +367,7 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
 def test_kill_stops_a_compare_as_cleanly_as_ctrl_c(tmp_path):
     path = write_compare(tmp_path, replications=6, months=48)
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "clustersim",
-        "compare",
-        str(path),
-        "--out",
-        str(out),
-        "--workers",
-        "2",
-        "--no-progress",
-    ]
+    command = compare_command(path, out)
     running = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
