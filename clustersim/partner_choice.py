@@ -137,13 +137,12 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sum of `a * b` over the last axis, column by column, so symmetric in a and b.
+    """Sum of `a * b` over the last axis, in order, so symmetric in a and b.
 
     Not a matrix product: BLAS rounds differently on different CPUs (AVX2 or AVX-512
-    kernels), and the same seed must give the same results on every machine.
+    kernels), and the same seed must give the same results on every machine. numpy
+    sums fewer than 8 numbers one after another (its pairwise summation starts at 8),
+    which is plain float arithmetic everywhere; a test holds it to that.
     """
-    products = a * b
-    total = products[..., 0].copy()
-    for k in range(1, products.shape[-1]):
-        total += products[..., k]
-    return total
+    assert a.shape[-1] < 8 or b.shape[-1] < 8, "pairwise summation would reorder the sum"
+    return (a * b).sum(axis=-1)
