@@ -252,8 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out(out: Path) -> None:
+    """Refuse a results path that is a file before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder; choose another path")
+
+
 def _run(args: argparse.Namespace) -> None:
-    from clustersim.run import format_summary, run_config, write_run
+    from clustersim.run import format_summary, replaceable, run_config, write_run
 
     config = load_config(args.config)
     if args.months is not None:
@@ -262,8 +268,12 @@ def _run(args: argparse.Namespace) -> None:
         except ParameterError as exc:
             raise UserError(f"--months: {exc}") from None
     out = args.out or Path("results") / f"{config.name}-seed{args.seed}"
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder; choose another path")
+    _check_out(out)
+    if out.is_dir() and not replaceable(out):
+        raise UserError(
+            f"--out {out}: holds files but no earlier run, which a run would replace; "
+            "choose another path"
+        )
     result = run_config(config, seed=args.seed, months=args.months)
     print(format_summary(result))
     try:
@@ -308,6 +318,7 @@ def _execute(args: argparse.Namespace):
             f"{args.experiment}: is a {experiment.kind}; run it with clustersim {experiment.kind}"
         )
     out = args.out or Path("results") / experiment.name
+    _check_out(out)
     with backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine:
         print(
             f"{experiment.name}: {len(experiment.runs())} runs on {engine.label} -> {out}",
@@ -420,6 +431,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = args.handler(args)
     except _user_errors() as exc:
         print(f"clustersim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a folder not writable, a disk full: the user's to fix too
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"clustersim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("clustersim: interrupted", file=sys.stderr)

@@ -7,6 +7,7 @@ folder that looks finished.
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import tempfile
@@ -93,6 +94,11 @@ def manifest(result: RunResult) -> dict:
     }
 
 
+def replaceable(out_dir: Path) -> bool:
+    """Whether writing a run to `out_dir` may replace what is there: an earlier run or nothing."""
+    return not any(out_dir.iterdir()) or (out_dir / "manifest.json").is_file()
+
+
 def write_run(result: RunResult, out_dir: Path) -> Path:
     """Write the tables as Parquet plus manifest.json into `out_dir`, atomically."""
     out_dir = Path(out_dir)
@@ -103,6 +109,10 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
             result.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
         if out_dir.exists():
+            if not replaceable(out_dir):
+                raise FileExistsError(
+                    errno.EEXIST, "holds files but no earlier run; choose another path", out_dir
+                )
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
     except BaseException:

@@ -116,6 +116,22 @@ def test_bad_command_line_input_gives_one_line_and_exit_2(args, words):
     assert len(lines) <= 2  # argparse prints usage + one error line; ours print one line
 
 
+def test_a_run_never_replaces_a_folder_that_holds_something_else(tmp_path):
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "mine.txt").write_text("not a run")
+    result = clustersim("run", "configs/baseline.toml", "--months", "6", "--out", str(keep))
+    assert result.returncode == 2 and "no earlier run" in result.stderr
+    assert (keep / "mine.txt").read_text() == "not a run"
+    earlier = tmp_path / "earlier"
+    for seed in ("1", "2"):  # an earlier run's folder is replaced by the new run
+        again = clustersim(
+            "run", "configs/baseline.toml", "--months", "6", "--seed", seed, "--out", str(earlier)
+        )
+        assert again.returncode == 0, again.stderr
+    assert json.loads((earlier / "manifest.json").read_text())["seed"] == 2
+
+
 def test_help_is_available_for_every_command():
     for args in (["--help"], ["run", "--help"], ["validate", "--help"], ["params", "--help"]):
         result = clustersim(*args)

@@ -492,6 +492,10 @@ def test_export_writes_one_csv_per_table(tmp_path):
             "out of range",
         ),
         ('kind = "compare"\nseed = 1\nreplications = 2\n[scenarios\n', "not valid TOML"),
+        (
+            'kind = "compare"\nseed = 1\nreplications = 2\n[scenarios]\n01 = "small.toml"\n',
+            "must start with a letter",
+        ),
     ],
 )
 def test_bad_experiment_files_get_one_line_and_exit_2(tmp_path, text, words):
@@ -503,6 +507,21 @@ def test_bad_experiment_files_get_one_line_and_exit_2(tmp_path, text, words):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("clustersim: error:")
     assert "bad.toml" in lines[0] and words in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--scheduler", "not-an-address"], "use tcp://HOST:PORT"),
+        (["--out", "pyproject.toml"], "pyproject.toml"),
+    ],
+)
+def test_a_bad_engine_or_results_folder_gets_one_line_and_exit_2(tmp_path, options, words):
+    path = write_compare(tmp_path, replications=1)
+    result = cli("compare", str(path), *options)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clustersim: error:") and words in lines[0]
 
 
 def test_a_sweep_file_given_to_compare_is_refused(tmp_path):

@@ -76,6 +76,10 @@ def backend(
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
             raise EngineError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        except ValueError as exc:
+            raise EngineError(
+                f"--scheduler {scheduler}: not an address ({exc}); use tcp://HOST:PORT"
+            ) from None
         try:
             threads = sum(client.nthreads().values()) or 1
             yield Backend(
@@ -122,7 +126,7 @@ def run_experiment(
     attempts: dict[str, int] = {}
     failed: list[str] = []
     completed = 0
-    data_dir = str(store.data_dir)
+    data_dir = str(store.data_dir.resolve())  # workers may run in another folder
     bar = tqdm(
         total=len(runs),
         initial=len(done),
@@ -148,9 +152,15 @@ def run_experiment(
         while queue or in_flight:
             if executor is None:
                 executor = engine.make()
-            while queue and len(in_flight) < engine.slots:
-                run = queue.popleft()
-                in_flight[executor.submit(execute_run, run, data_dir)] = run
+            try:
+                while queue and len(in_flight) < engine.slots:
+                    in_flight[executor.submit(execute_run, queue[0], data_dir)] = queue[0]
+                    queue.popleft()
+            except BrokenProcessPool:  # a worker died between runs; what is in flight fails
+                if not in_flight:  # and nothing was: no run to blame, rebuild the pool
+                    _stop(executor, in_flight)
+                    executor = None
+                    continue
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -245,10 +246,23 @@ def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[D
     return dims
 
 
+# A scenario name becomes a folder (scenario=NAME) of the hive-partitioned dataset, read
+# back with its type guessed: "01" would come back as 1, and "/" or "=" break the path.
+SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
 def _scenarios(path: Path, doc: dict, months: Any) -> dict[str, Parameters]:
     table = doc.get("scenarios")
     if not isinstance(table, dict) or not table:
         raise ConfigError(path, 'a compare needs a [scenarios] table: name = "config.toml"')
+    for name in table:
+        if not SCENARIO_NAME.fullmatch(name):
+            raise ConfigError(
+                path,
+                f"scenario name {name!r} must start with a letter and hold only letters, "
+                "digits, _ and -",
+                "scenarios",
+            )
     return {
         name: _with_months(path, _load_relative(path, file, f"scenarios.{name}"), months)
         for name, file in table.items()

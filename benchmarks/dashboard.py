@@ -1,0 +1,85 @@
+"""`python -m benchmarks.dashboard [--seconds S]`: the dashboard's step rate in a real browser.
+
+Starts `clustersim dashboard` at the default size, opens it in headless Chromium (as
+the browser test does), presses Play with the default play and render intervals, and
+counts the months the page shows over `--seconds`. What a teacher sees is the figure
+that matters, so the rate is read off the page, rendering and transfer included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.test_dashboard_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    free_port,
+    month,
+    wait_until_serving,
+)
+
+WARM_UP_MONTHS = 3  # the first pictures include building the cached backgrounds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dashboard", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to count")
+    args = parser.parse_args(argv)
+    if not CHROMIUM.exists():
+        print(f"error: no Chromium at {CHROMIUM}; apt-get install chromium", file=sys.stderr)
+        return 2
+    months, seconds = measure(args.seconds)
+    print(
+        f"dashboard, default size, play interval and render interval as shipped: "
+        f"{months} months in {seconds:.1f} s = {months / seconds:.1f} steps per second"
+    )
+    return 0
+
+
+def measure(seconds: float) -> tuple[int, float]:
+    """Months shown and seconds taken while playing, after a short warm-up."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "server.log"
+        with log.open("w") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "clustersim", "dashboard", "--port", str(port)],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_serving(url, server, log, seconds=40)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
+                page = browser.new_page(viewport={"width": 1400, "height": 1900})
+                page.goto(url)
+                page.get_by_role("button", name="Step").wait_for(timeout=30_000)
+                page.get_by_role("button", name="▶").click()
+                while month(page) < WARM_UP_MONTHS:
+                    page.wait_for_timeout(50)
+                first, start = month(page), time.monotonic()
+                last, end = first, start
+                while end - start < seconds and last < 110:  # the run ends at 120 months
+                    page.wait_for_timeout(100)
+                    last, end = month(page), time.monotonic()
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    return last - first, end - start
+
+
+if __name__ == "__main__":
+    sys.exit(main())
