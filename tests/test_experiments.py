@@ -378,6 +378,20 @@ def test_kill_stops_a_compare_as_cleanly_as_ctrl_c(tmp_path):
     assert "resume" in stderr and "Traceback" not in stderr
 
 
+def test_a_scenario_that_forms_no_partnerships_reads_beside_one_that_does(tmp_path):
+    (tmp_path / "small.toml").write_text(SMALL_CONFIG.format(months=24))
+    (tmp_path / "idle.toml").write_text('base = "small.toml"\n[formation]\ninitiation_rate = 0.0\n')
+    path = tmp_path / "e.toml"
+    path.write_text(
+        'kind = "compare"\nseed = 1\nreplications = 2\nreference = "idle"\n'
+        '[scenarios]\nidle = "idle.toml"\nactive = "small.toml"\n'
+    )
+    run(path, tmp_path / "out")
+    partnerships = read_table(tmp_path / "out", "partnerships")
+    assert set(partnerships["scenario"]) == {"active"} and len(partnerships) > 0
+    assert cli("report", str(tmp_path / "out")).returncode == 0
+
+
 def test_a_truncated_file_is_detected_and_redone(tmp_path):
     path = write_compare(tmp_path, replications=2)
     out = tmp_path / "out"

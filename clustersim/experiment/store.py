@@ -205,12 +205,16 @@ def read_table(root: Path, table: str, columns: list[str] | None = None) -> pd.D
 def _read_files(root: Path, table: str, files: list[str], columns: list[str] | None):
     if not files:
         return pd.DataFrame()
-    dataset = ds.dataset(
-        files,
-        format="parquet",
-        partitioning=ds.partitioning(flavor="hive"),
-        partition_base_dir=str(Path(root) / "data" / table),
-    )
+    layout = {
+        "format": "parquet",
+        "partitioning": ds.partitioning(flavor="hive"),
+        "partition_base_dir": str(Path(root) / "data" / table),
+    }
+    # A run without partnerships writes empty columns of type null; the dataset would take
+    # the first file's types for all, so the files' types are unified first.
+    unified = pa.unify_schemas([pq.read_schema(f) for f in files])
+    partitions = [f for f in ds.dataset(files, **layout).schema if f.name not in unified.names]
+    dataset = ds.dataset(files, schema=pa.schema([*unified, *partitions]), **layout)
     frame = dataset.to_table(columns=columns).to_pandas()
     for column in PARTITIONS:
         if column in frame:
