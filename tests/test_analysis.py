@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from clustersim.experiment import analysis
+from clustersim.survival import survival_at
 
 
 def partnerships(groups: dict[str, tuple[list[float], list[bool]]]) -> pd.DataFrame:
@@ -77,6 +78,13 @@ def test_horizon_beyond_longest_observation_is_nan():
     at = analysis.survival_at_horizons(frame, horizons=(10, 11, 60)).set_index("horizon")
     assert at.loc[10, "survival"] == pytest.approx(2 / 3)
     assert at.loc[[11, 60], ["survival", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_horizon_after_every_partnership_ended_is_zero_as_in_a_single_run():
+    frame = partnerships({"x": ([5, 8, 10], [True, True, True])})
+    at = analysis.survival_at_horizons(frame, horizons=(8, 60)).set_index("horizon")
+    assert at.loc[8, "survival"] == pytest.approx(1 / 3) and at.loc[60, "survival"] == 0.0
+    assert survival_at(frame, (8, 60)) == pytest.approx({8: 1 / 3, 60: 0.0})
 
 
 def test_scenario_without_partnerships_is_a_row_of_nan_not_an_error():

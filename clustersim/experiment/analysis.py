@@ -121,8 +121,9 @@ def survival_at_horizons(
 
     Columns scenario, horizon, survival, ci_low, ci_high, partnerships, at_risk
     (partnerships observed for at least h months). NaN where h lies beyond the
-    longest observed duration (or no partnership formed): the data say nothing
-    there, and carrying the last value forward would invent survivors.
+    longest observed duration while some were still alive (or no partnership formed):
+    the data say nothing there, and carrying the last value forward would invent
+    survivors. 0 once every partnership has ended, as `survival.survival_at` says.
     """
     rows = []
     h = np.asarray(horizons, dtype=float)
@@ -131,7 +132,7 @@ def survival_at_horizons(
         at_risk = [int((group["duration"] >= x).sum()) if n else 0 for x in h]
         if n:
             sf, band = _sf_with_band(_censored(group), confidence)
-            seen = h <= group["duration"].max()
+            seen = (h <= group["duration"].max()) | (sf.evaluate(h) == 0)
             values = [np.where(seen, f.evaluate(h), np.nan) for f in (sf, band.low, band.high)]
         else:
             values = [np.full(len(h), np.nan)] * 3
