@@ -31,6 +31,16 @@ def test_quick_benchmark_prints_the_table_and_writes_json(tmp_path, capsys):
     assert results["machine"]["cores"] >= 1
 
 
+def test_dashboard_benchmark_counts_months_played_in_a_real_browser(capsys):
+    from benchmarks import dashboard
+
+    assert dashboard.main(["--seconds", "2"]) == 0
+    line = capsys.readouterr().out
+    assert "steps per second" in line
+    months = int(line.split(": ")[1].split(" months")[0])
+    assert months > 0  # the page showed the model playing
+
+
 def test_scaled_regions_keep_proportions_and_density():
     for n in (1000, 16_000):
         region = region_of(n)
