@@ -18,7 +18,7 @@ import pytest
 
 from clustersim.experiment import designs
 from clustersim.experiment.engine import backend, run_experiment
-from clustersim.experiment.sensitivity import analyse
+from clustersim.experiment.sensitivity import SensitivityError, analyse, point_means
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
 
@@ -444,6 +444,13 @@ def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):
         )
         assert set(expected) <= set(table.columns)
         assert table[expected[0]].notna().all()
+
+
+def test_sensitivity_refuses_a_sweep_missing_a_replication():
+    runs = pd.DataFrame({"point": [0, 0, 1, 1, 2], "y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    assert point_means(runs.iloc[:4], ("y",), 2, 2)["y"].tolist() == [1.5, 3.5]
+    with pytest.raises(SensitivityError, match="1 of 3 design points lack"):
+        point_means(runs, ("y",), 3, 2)
 
 
 def test_sensitivity_cli_writes_tables_and_plots_and_refuses_a_grid(tmp_path):

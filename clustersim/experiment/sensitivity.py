@@ -8,7 +8,6 @@ is why only sweeps with `method = "sobol"` or `"morris"` can be analysed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +16,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
 from clustersim.experiment.designs import Dimension, salib_problem
-from clustersim.experiment.store import read_table
+from clustersim.experiment.store import ResultStore, read_table
 
 DEFAULT_OUTPUTS = ("survival_36", "partnerships_formed", "share_collaborated")
 
@@ -26,13 +25,20 @@ class SensitivityError(Exception):
     """The results cannot be analysed as asked; one line for the user."""
 
 
-def point_means(runs: pd.DataFrame, outputs: tuple[str, ...], n_points: int) -> pd.DataFrame:
-    """Mean of each output over replications, one row per design point, in design order."""
-    missing = sorted(set(range(n_points)) - set(runs["point"]))
-    if missing:
+def point_means(
+    runs: pd.DataFrame, outputs: tuple[str, ...], n_points: int, replications: int
+) -> pd.DataFrame:
+    """Mean of each output over replications, one row per design point, in design order.
+
+    Every replication of every point must be there: a mean over fewer draws would pass
+    a partial sweep off as a whole one.
+    """
+    finished = runs.groupby("point").size().reindex(range(n_points), fill_value=0)
+    incomplete = int((finished < replications).sum())
+    if incomplete:
         raise SensitivityError(
-            f"{len(missing)} of {n_points} design points have no finished "
-            "run; re-run the sweep to complete it first"
+            f"{incomplete} of {n_points} design points lack some of their {replications} "
+            "replications; re-run the sweep to complete it first"
         )
     means = runs.groupby("point")[list(outputs)].mean().sort_index()
     for output in outputs:
@@ -48,7 +54,7 @@ def point_means(runs: pd.DataFrame, outputs: tuple[str, ...], n_points: int) -> 
 
 def analyse(root: Path, outputs: tuple[str, ...] = DEFAULT_OUTPUTS) -> dict[str, pd.DataFrame]:
     """Indices per output: Sobol S1/ST with confidence intervals, or Morris mu*/sigma."""
-    manifest = json.loads((Path(root) / "manifest.json").read_text())
+    manifest = ResultStore.existing(root).read_manifest()
     design = manifest["design"]
     if design.get("method") not in ("sobol", "morris"):
         raise SensitivityError(
@@ -62,7 +68,7 @@ def analyse(root: Path, outputs: tuple[str, ...] = DEFAULT_OUTPUTS) -> dict[str,
         raise SensitivityError(f"unknown output {unknown[0]}; choose from {choices}")
     dims = [Dimension(**d) for d in design["dimensions"]]
     problem = salib_problem(dims)
-    means = point_means(runs, outputs, design["points"])
+    means = point_means(runs, outputs, design["points"], design["replications"])
     seed = manifest["root_seed"]
     results = {}
     for output in outputs:
