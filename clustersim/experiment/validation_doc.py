@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clustersim.experiment.sensitivity import analyse
+from clustersim.experiment.sensitivity import SensitivityError, analyse
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.store import ResultStore
 from clustersim.experiment.validation import (
@@ -322,6 +322,11 @@ def _screening(folder: Path | None) -> list[str]:
         return [*lines, "*No screening results were given to this run of the command.*", ""]
     manifest = ResultStore.existing(folder).read_manifest()
     design = manifest["design"]
+    if design.get("method") != "morris":
+        raise SensitivityError(
+            f"--screening {folder}: needs a Morris sweep, this one is "
+            f"{design.get('method') or design['kind']}"
+        )
     results = analyse(folder)
     lines += [
         f"Elementary effects (Morris 1991, SALib) of {len(design['dimensions'])} parameters, "
