@@ -165,10 +165,10 @@ class ClusterModel(mesa.Model):
 
     def _try_to_form(self, initiator: int) -> None:
         pop, p = self.population, self.p
-        if pop.free_hours()[initiator] < p.hours_per_membership:
+        if pop.free_hours(initiator) < p.hours_per_membership:
             return  # joined another partnership earlier this month
         known = self.awareness.known(initiator)
-        candidates = known[pop.free_hours()[known] >= p.hours_per_membership]
+        candidates = known[pop.free_hours(known) >= p.hours_per_membership]
         current = self._current_partners(initiator)
         if current:
             candidates = candidates[~np.isin(candidates, list(current))]

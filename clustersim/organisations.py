@@ -60,8 +60,9 @@ class Population:
     def __len__(self) -> int:
         return len(self.regime)
 
-    def free_hours(self) -> np.ndarray:
-        return self.capacity_hours - self.hours_used
+    def free_hours(self, rows: np.ndarray | slice | int = slice(None)) -> np.ndarray:
+        """Monthly hours not yet given to partnerships; `rows` keeps per-initiator work O(known)."""
+        return self.capacity_hours[rows] - self.hours_used[rows]
 
     def competitor_keys(self) -> np.ndarray:
         """Equal keys mark direct competitors: SMEs of one sector at one chain stage (003 §2.1).
