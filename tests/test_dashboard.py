@@ -150,6 +150,23 @@ def test_sliders_show_units_and_stay_in_the_valid_range() -> None:
             assert f"({spec.unit})" in entry["label"]
 
 
+def browser_slider_value(value: float, low: float, step: float) -> float:
+    """What Vuetify's slider makes of a value: snapped to its marks, to the step's decimals."""
+    decimals = len(f"{step:.12g}".partition(".")[2])
+    offset = low % step
+    return round(round((value - offset) / step) * step + offset, decimals)
+
+
+def test_sliders_show_every_shipped_preset_exactly_so_the_browser_does_not_change_it() -> None:
+    presets = load_presets(CONFIGS)
+    for preset in presets.labels:
+        parameters = Scenario(presets[preset]).parameters
+        for name, entry in user_params(LEVERS + MAIN_PARAMETERS, parameters).items():
+            if entry["type"] != "Checkbox":
+                shown = browser_slider_value(entry["value"], entry["min"], entry["step"])
+                assert shown == entry["value"], (preset, name, entry)
+
+
 def test_the_view_says_which_scenario_and_seed_run(live: Page) -> None:
     assert "Running: small, seed 1. Month 0 of 120" in live.text()
     assert live.model.scenario.preset.label == "small"

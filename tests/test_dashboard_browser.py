@@ -154,3 +154,5 @@ def test_dashboard_in_a_real_browser(dashboard: str, browser_page) -> None:
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert "reached its quick win" in page.inner_text("body")
+    # The sliders showed the preset's values without snapping them to other ones.
+    assert "Running: quick_win, seed 1." in page.locator(".run-status").inner_text()

@@ -89,10 +89,24 @@ def user_params(names: Iterable[str], parameters: Parameters) -> dict[str, dict[
             "value": value,
             "min": cast(low),
             "max": cast(high),
-            "step": cast(step),
+            "step": cast(step_through(value, low, step)),
             "label": labelled_value(name, value),
         }
     return entries
+
+
+def step_through(value: float, low: float, step: float) -> float:
+    """The slider's step: its teaching step, or a finer one if `value` lies between marks.
+
+    The browser's slider snaps its value to `low + k * step` and reports the snapped
+    value back, which would rebuild a preset's 6.6 members as 6.5. A finer step, the
+    value's own last decimal, keeps the preset's value on the slider exactly.
+    """
+    marks = (value - low) / step
+    if abs(marks - round(marks)) < 1e-9:
+        return step
+    decimals = next(d for d in range(12) if round(value, d) == value)
+    return 10.0**-decimals
 
 
 Attempt = Callable[[str, Callable[[], Any], Callable[[Any], None]], None]
