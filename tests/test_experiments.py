@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clustersim.experiment import designs
+from clustersim.experiment import designs, worker
+from clustersim.experiment import engine as engine_module
 from clustersim.experiment.engine import backend, run_experiment
 from clustersim.experiment.sensitivity import SensitivityError, analyse, point_means
 from clustersim.experiment.spec import load_experiment
@@ -99,6 +100,12 @@ def assert_same_tables(a: Path, b: Path) -> None:
     ta, tb = tables(a), tables(b)
     for name in ta:
         pd.testing.assert_frame_equal(ta[name], tb[name], check_like=True)
+
+
+def compare_command(path: Path, out: Path) -> list[str]:
+    """`clustersim compare` on two local workers, as a subprocess a test can signal."""
+    options = ["--out", str(out), "--workers", "2", "--no-progress"]
+    return [sys.executable, "-m", "clustersim", "compare", str(path), *options]
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -294,22 +301,35 @@ def _worker_processes(pid: int) -> list[int]:
     return [grandchild for child in children(pid) for grandchild in children(child)]
 
 
+def run_or_kill_the_worker(run, data_dir):
+    """The worker's job, slowed down, except that replication 1 of quick_win kills its process.
+
+    The others take longer than the killer, so they are in flight when it dies.
+    """
+    if run.scenario == "quick_win" and run.replication == 1:
+        time.sleep(0.1)
+        os._exit(1)
+    time.sleep(0.5)
+    return worker.execute_run(run, data_dir)
+
+
+def test_a_run_that_always_kills_its_worker_fails_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine_module, "execute_run", run_or_kill_the_worker)
+    path = write_compare(tmp_path, replications=4, months=12)
+    out = tmp_path / "out"
+    with backend(workers=2) as local:
+        outcome = run_experiment(load_experiment(path), out, local, progress=False)
+    runs = load_experiment(path).runs()
+    killer = [r.run_id for r in runs if r.scenario == "quick_win" and r.replication == 1]
+    assert outcome.failed == killer  # after its attempts; none of its neighbours in flight
+    assert outcome.completed == outcome.total - 1
+
+
 def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clustersim",
-            "compare",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-            "--no-progress",
-        ],
+        compare_command(path, out),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -328,12 +348,6 @@ def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
 
 
 # ------------------------------------------------------------- resume and damage
-def compare_command(path: Path, out: Path) -> list[str]:
-    """`clustersim compare` on two local workers, as a subprocess a test can signal."""
-    options = ["--out", str(out), "--workers", "2", "--no-progress"]
-    return [sys.executable, "-m", "clustersim", "compare", str(path), *options]
-
-
 def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     path = write_compare(tmp_path, replications=8, months=48)
     out = tmp_path / "out"

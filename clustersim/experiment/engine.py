@@ -139,28 +139,34 @@ def run_experiment(
     executor: Executor | None = None
     in_flight: dict[Future, RunSpec] = {}
 
-    def retry_or_fail(run: RunSpec, error: str) -> None:
+    def retry_or_fail(run: RunSpec, error: str, then: deque[RunSpec] = queue) -> None:
         attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
         if attempts[run.run_id] < MAX_ATTEMPTS:
-            queue.appendleft(run)
+            then.appendleft(run)
         else:
             failed.append(run.run_id)
             bar.set_postfix(failed=len(failed))
         store.mark_failed(run, error, attempts[run.run_id])
 
+    # A dead process breaks the whole local pool, and every run in flight fails with it:
+    # those become suspects, rerun one at a time, so only a run that kills its worker
+    # on its own is charged an attempt, and the others are not failed along with it.
+    suspects: deque[RunSpec] = deque()
     try:
-        while queue or in_flight:
+        while queue or suspects or in_flight:
             if executor is None:
                 executor = engine.make()
+            source, limit = (suspects, 1) if suspects else (queue, engine.slots)
             try:
-                while queue and len(in_flight) < engine.slots:
-                    in_flight[executor.submit(execute_run, queue[0], data_dir)] = queue[0]
-                    queue.popleft()
+                while source and len(in_flight) < limit:
+                    in_flight[executor.submit(execute_run, source[0], data_dir)] = source[0]
+                    source.popleft()
             except BrokenProcessPool:  # a worker died between runs; what is in flight fails
                 if not in_flight:  # and nothing was: no run to blame, rebuild the pool
                     _stop(executor, in_flight)
                     executor = None
                     continue
+            alone = len(in_flight) == 1
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
@@ -169,18 +175,27 @@ def run_experiment(
                     rows = future.result()
                 except BrokenProcessPool:
                     broken = True
-                    retry_or_fail(run, "worker process died")
+                    if alone:
+                        retry_or_fail(run, "worker process died", then=suspects)
+                    else:
+                        suspects.append(run)
                 except Exception as exc:  # a failing run must not sink the experiment
                     retry_or_fail(run, f"{type(exc).__name__}: {exc}")
                 else:
                     store.mark_done(run, rows)
                     completed += 1
                     bar.update()
-            if broken:  # a dead process breaks the whole local pool: requeue and rebuild
+            if broken:  # requeue what was in flight as suspects and rebuild the pool
                 for future, run in in_flight.items():
                     future.cancel()
-                    retry_or_fail(run, "worker process died")
+                    suspects.append(run)
                 in_flight.clear()
+                store.log(
+                    {
+                        "status": "worker process died",
+                        "rerun_one_at_a_time": [run.run_id for run in suspects],
+                    }
+                )
                 _stop(executor, in_flight)
                 executor = None
     except KeyboardInterrupt:
