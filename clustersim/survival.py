@@ -16,12 +16,16 @@ from scipy import stats
 HORIZONS_MONTHS = (12, 36, 60)
 
 
-def kaplan_meier(partnerships: pd.DataFrame):
-    """scipy's ECDFResult for the partnership table's `duration` and `dissolved` columns."""
+def censored(partnerships: pd.DataFrame) -> stats.CensoredData:
+    """Durations of the partnership table: dissolved ones observed, the others censored."""
     durations = partnerships["duration"].to_numpy(dtype=float)
     ended = partnerships["dissolved"].to_numpy(dtype=bool)
-    data = stats.CensoredData(uncensored=durations[ended], right=durations[~ended])
-    return stats.ecdf(data)
+    return stats.CensoredData(uncensored=durations[ended], right=durations[~ended])
+
+
+def kaplan_meier(partnerships: pd.DataFrame):
+    """scipy's ECDFResult for the partnership table's `duration` and `dissolved` columns."""
+    return stats.ecdf(censored(partnerships))
 
 
 def survival_at(

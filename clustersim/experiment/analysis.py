@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from clustersim.partnership import DISSOLUTION_CAUSES
-from clustersim.survival import HORIZONS_MONTHS
+from clustersim.survival import HORIZONS_MONTHS, censored
 
 CONFIDENCE = 0.95
 FORMATION_OUTCOMES = ("partnerships_formed", "share_collaborated")
@@ -52,12 +52,6 @@ def _groups(frame: pd.DataFrame, order: Sequence[str] | None) -> list[str]:
         return present
     names = list(order)
     return names + [s for s in present if s not in names]
-
-
-def _censored(group: pd.DataFrame) -> stats.CensoredData:
-    durations = group["duration"].to_numpy(dtype=float)
-    ended = group["dissolved"].to_numpy(dtype=bool)
-    return stats.CensoredData(uncensored=durations[ended], right=durations[~ended])
 
 
 def _by_scenario(frame: pd.DataFrame, order: Sequence[str] | None):
@@ -94,7 +88,7 @@ def survival_curves(
     for name, group in _by_scenario(partnerships, order):
         if group.empty:
             continue
-        sf, band = _sf_with_band(_censored(group), confidence)
+        sf, band = _sf_with_band(censored(group), confidence)
         times = np.concatenate([[0.0], sf.quantiles])
         pieces.append(
             pd.DataFrame(
@@ -131,7 +125,7 @@ def survival_at_horizons(
         n = len(group)
         at_risk = [int((group["duration"] >= x).sum()) if n else 0 for x in h]
         if n:
-            sf, band = _sf_with_band(_censored(group), confidence)
+            sf, band = _sf_with_band(censored(group), confidence)
             seen = (h <= group["duration"].max()) | (sf.evaluate(h) == 0)
             values = [np.where(seen, f.evaluate(h), np.nan) for f in (sf, band.low, band.high)]
         else:
@@ -171,7 +165,7 @@ def logrank_vs_reference(
             continue
         statistic = pvalue = np.nan
         if len(group) and len(base) and (group["dissolved"].any() or base["dissolved"].any()):
-            result = stats.logrank(_censored(group), _censored(base))
+            result = stats.logrank(censored(group), censored(base))
             statistic, pvalue = float(result.statistic), float(result.pvalue)
         rows.append(
             {

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clustersim.experiment.analysis import mean_interval
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.store import read_table
 from clustersim.model import ClusterModel
@@ -335,7 +336,7 @@ def summarise_targets(per_run: pd.DataFrame) -> pd.DataFrame:
     for target in TARGETS:
         values = per_run[target.statistic].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
-        mean, low, high = _t_interval(values)
+        mean, low, high = mean_interval(values)
         rows.append(
             {
                 "statistic": target.statistic,
@@ -350,16 +351,6 @@ def summarise_targets(per_run: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    if len(values) == 0:
-        return (float("nan"),) * 3
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    return mean, mean - half, mean + half
 
 
 def rank_order(summary: pd.DataFrame) -> str:
