@@ -32,7 +32,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     return (ConfigError, UserError, EngineError, StoreError, SensitivityError)
 
 
-def _positive_int(name: str):
+def _positive_int(name: str, most: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -42,6 +42,8 @@ def _positive_int(name: str):
             ) from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {most}, got {value}")
         return value
 
     return parse
@@ -186,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     dashboard.add_argument(
-        "--port", type=_positive_int("--port"), default=8765, help="port (default 8765)"
+        "--port", type=_positive_int("--port", 65535), default=8765, help="port (default 8765)"
     )
     dashboard.add_argument(
         "--config",

@@ -105,6 +105,7 @@ def test_a_different_seed_gives_different_results(baseline_run, tmp_path):
         (["run", "configs/baseline.toml", "--seed", "abc"], "--seed"),
         (["run", "configs/baseline.toml", "--out", "pyproject.toml"], "pyproject.toml"),
         (["run", "no/such/config.toml"], "no/such/config.toml"),
+        (["dashboard", "--port", "70000"], "at most 65535"),
     ],
 )
 def test_bad_command_line_input_gives_one_line_and_exit_2(args, words):
