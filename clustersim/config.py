@@ -147,6 +147,9 @@ def _check_meta(path: Path, doc: dict[str, Any]) -> str | None:
         raise ConfigError(
             path, f"base must be a string path to another config file, got {_describe(base)}"
         )
+    for key in ("base", "name"):  # both become paths
+        if "\x00" in (doc.get(key) or ""):
+            raise ConfigError(path, f"{key} holds a NUL character; remove it")
     return base
 
 

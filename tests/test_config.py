@@ -239,6 +239,8 @@ ERROR_CASES: dict[str, Case] = {
     "description not a string": _one("[description]\n", "description", "string"),
     "base not a string": _one("base = 3\n", "base", "string", "3"),
     "base empty": _one('base = ""\n', "base", "string"),
+    "NUL in base": _one('base = "a\\u0000.toml"\n', "base", "NUL"),
+    "NUL in name": _one('name = "a\\u0000"\n', "name", "NUL"),
     "base missing": _base_missing,
     "base loop": _base_loop,
     "base self loop": _self_loop,
