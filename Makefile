@@ -18,8 +18,8 @@ run: $(STAMP)
 
 ## test: the whole test suite, lint included
 test: $(STAMP)
-	$(BIN)/ruff check clustersim tests
+	$(BIN)/ruff check clustersim tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check clustersim tests
+	$(BIN)/ruff check clustersim tests benchmarks

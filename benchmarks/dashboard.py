@@ -9,20 +9,12 @@ that matters, so the rate is read off the page, rendering and transfer included.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    free_port,
-    month,
-    wait_until_serving,
-)
+from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, month, serving_dashboard
 
 WARM_UP_MONTHS = 3  # the first pictures include building the cached backgrounds
 
@@ -46,38 +38,24 @@ def measure(seconds: float) -> tuple[int, float]:
     """Months shown and seconds taken while playing, after a short warm-up."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "server.log"
-        with log.open("w") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "clustersim", "dashboard", "--port", str(port)],
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_serving(url, server, log, seconds=40)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-                )
-                page = browser.new_page(viewport={"width": 1400, "height": 1900})
-                page.goto(url)
-                page.get_by_role("button", name="Step").wait_for(timeout=30_000)
-                page.get_by_role("button", name="▶").click()
-                while month(page) < WARM_UP_MONTHS:
-                    page.wait_for_timeout(50)
-                first, start = month(page), time.monotonic()
-                last, end = first, start
-                while end - start < seconds and last < 110:  # the run ends at 120 months
-                    page.wait_for_timeout(100)
-                    last, end = month(page), time.monotonic()
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serving_dashboard(Path(folder) / "server.log") as url,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1900})
+        page.goto(url)
+        page.get_by_role("button", name="Step").wait_for(timeout=30_000)
+        page.get_by_role("button", name="▶").click()
+        while month(page) < WARM_UP_MONTHS:
+            page.wait_for_timeout(50)
+        first, start = month(page), time.monotonic()
+        last, end = first, start
+        while end - start < seconds and last < 110:  # the run ends at 120 months
+            page.wait_for_timeout(100)
+            last, end = month(page), time.monotonic()
+        browser.close()
     return last - first, end - start
 
 

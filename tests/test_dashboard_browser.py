@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,10 @@ def wait_until_serving(url: str, server: subprocess.Popen, log: Path, seconds: f
     pytest.fail(f"the dashboard did not answer at {url} within {seconds} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def dashboard(tmp_path: Path) -> Iterator[str]:
-    """`clustersim dashboard` on a free port; yields the address it printed."""
+@contextmanager
+def serving_dashboard(log: Path) -> Iterator[str]:
+    """`clustersim dashboard` on a free port, its output in `log`; yields its address."""
     port = free_port()
-    log = tmp_path / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "clustersim", "dashboard", "--port", str(port)],
@@ -77,6 +77,13 @@ def dashboard(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[str]:
+    """`clustersim dashboard` on a free port; yields the address it printed."""
+    with serving_dashboard(tmp_path / "server.log") as url:
+        yield url
 
 
 @pytest.fixture
