@@ -531,6 +531,12 @@ def test_export_writes_one_csv_per_table(tmp_path):
             'kind = "compare"\nseed = 1\nreplications = 2\n[scenarios]\n01 = "small.toml"\n',
             "must start with a letter",
         ),
+        (
+            'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
+            'method = "lhs"\nsamples = 3\n[parameters]\n'
+            "quick_win_months = { low = 6, high = 12 }\n",
+            "no effect while quick_win is off",
+        ),
     ],
 )
 def test_bad_experiment_files_get_one_line_and_exit_2(tmp_path, text, words):

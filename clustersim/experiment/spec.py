@@ -190,6 +190,7 @@ def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
             "design",
         )
     dims = _dimensions(path, doc.get("parameters"), method, base)
+    _refuse_switched_off(path, [d.name for d in dims], base)
     if method in ("sobol", "morris") and len(dims) < 2:
         raise ConfigError(path, f"a {method} design needs at least 2 parameters", "parameters")
     experiment = Experiment(
@@ -207,6 +208,24 @@ def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
         except ParameterError as exc:
             raise ConfigError(path, f"a design point is invalid: {exc}", "parameters") from None
     return experiment
+
+
+def _refuse_switched_off(path: Path, swept: list[str], base: Parameters) -> None:
+    """A lever's setting swept while the lever's switch is off in the base does nothing.
+
+    Its indices would come out as zero, which reads as "does not matter" rather than
+    "was never on". A switch shares its name with its group (`quick_win`, `matchmaking`).
+    """
+    for name in swept:
+        switch = specs()[name][1].group
+        off = switch in specs() and switch not in swept and getattr(base, switch) is False
+        if switch != name and off:
+            raise ConfigError(
+                path,
+                f"{name} has no effect while {switch} is off in the base config; "
+                f"switch {switch} on there, or sweep {switch} too",
+                "parameters",
+            )
 
 
 def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[Dimension]:
