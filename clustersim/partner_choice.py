@@ -144,5 +144,6 @@ def _row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     sums fewer than 8 numbers one after another (its pairwise summation starts at 8),
     which is plain float arithmetic everywhere; a test holds it to that.
     """
-    assert a.shape[-1] < 8 or b.shape[-1] < 8, "pairwise summation would reorder the sum"
-    return (a * b).sum(axis=-1)
+    products = a * b
+    assert products.shape[-1] < 8, "numpy's pairwise summation would reorder the sum"
+    return products.sum(axis=-1)
