@@ -61,14 +61,13 @@ class TrustNetwork:
         return weight * best
 
     def reputations_among(self, i: int, others: list[int], weight: float) -> list[float]:
-        """`reputation(i, j)` for each j in `others`, in one pass."""
+        """`reputation(i, j)` for each j in `others`, in one pass over i's two-hop paths."""
         best = self._best_two_hop(i, others)
         return [weight * best[j] for j in others]
 
     def reputations(self, i: int, others: np.ndarray, weight: float) -> np.ndarray:
-        """`reputation(i, j)` for each j in `others`, in one pass over i's two-hop paths."""
-        best = self._best_two_hop(i, others.tolist())
-        return weight * np.array([best[j] for j in others.tolist()])
+        """`reputations_among` for an array of candidates, as an array."""
+        return np.array(self.reputations_among(i, others.tolist(), weight))
 
     def _best_two_hop(self, i: int, others: list[int]) -> dict[int, float]:
         """max_k t(i,k) t(k,j) for each j in `others` (0 for i itself).
