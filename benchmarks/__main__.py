@@ -1,6 +1,6 @@
 """`python -m benchmarks [--quick] [--out FILE] [--workers 1,2]`: print the table, write JSON.
 
-The full benchmark takes about five minutes on two idle cores; `--quick` runs every
+The full benchmark takes about two minutes on two idle cores; `--quick` runs every
 measurement at small sizes in well under a minute, for CI and for checking that the
 benchmark itself works. docs/performance.md explains each measurement.
 """
