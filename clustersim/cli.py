@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from clustersim import __version__
 from clustersim.config import ConfigError, load_config
 from clustersim.parameters import ParameterError, Parameters, check_value
 
@@ -23,13 +22,40 @@ class UserError(Exception):
     """A problem the user can fix; printed as one line."""
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Every exception type that is the user's to fix, printed as one line, no traceback."""
-    from clustersim.experiment.engine import EngineError
-    from clustersim.experiment.sensitivity import SensitivityError
-    from clustersim.experiment.store import StoreError
+# Error types of the heavier modules, by module: (module, class name).
+_MODULE_ERRORS = (
+    ("clustersim.experiment.engine", "EngineError"),
+    ("clustersim.experiment.sensitivity", "SensitivityError"),
+    ("clustersim.experiment.store", "StoreError"),
+    ("clustersim.outdir", "OutputError"),
+)
 
-    return (ConfigError, UserError, EngineError, StoreError, SensitivityError)
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Every exception type that is the user's to fix, printed as one line, no traceback.
+
+    Only modules already imported are asked: an error class whose module was never
+    imported cannot have been raised, and importing it here would load Mesa and the
+    model just to report a bad config.
+    """
+    found: list[type[Exception]] = [ConfigError, UserError]
+    for module, name in _MODULE_ERRORS:
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: the installed version, read only when asked for (importlib.metadata)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import clustersim
+
+        print(f"clustersim {clustersim.__version__}")
+        parser.exit()
 
 
 def _positive_int(name: str, most: int | None = None):
@@ -85,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of cluster formation: SMEs, knowledge institutions "
         "and government forming partnerships by proximity, culture fit and trust.",
     )
-    parser.add_argument("--version", action="version", version=f"clustersim {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
