@@ -281,13 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse a results path that is a file before any work is done."""
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder; choose another path")
+    """Refuse a results path that cannot be written before any work is done."""
+    from clustersim.outdir import check_writable
+
+    check_writable(out)
 
 
 def _run(args: argparse.Namespace) -> None:
-    from clustersim.run import format_summary, replaceable, run_config, write_run
+    from clustersim.outdir import check_writable
+    from clustersim.run import check_out_dir, format_summary, run_config, write_run
 
     config = load_config(args.config)
     if args.months is not None:
@@ -296,12 +298,8 @@ def _run(args: argparse.Namespace) -> None:
         except ParameterError as exc:
             raise UserError(f"--months: {exc}") from None
     out = args.out or Path("results") / f"{config.name}-seed{args.seed}"
-    _check_out(out)
-    if out.is_dir() and not replaceable(out):
-        raise UserError(
-            f"--out {out}: holds files but no earlier run, which a run would replace; "
-            "choose another path"
-        )
+    check_writable(out)
+    check_out_dir(out)  # before the simulation: refusing after it would waste it
     result = run_config(config, seed=args.seed, months=args.months)
     print(format_summary(result))
     try:

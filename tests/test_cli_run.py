@@ -122,7 +122,7 @@ def test_a_run_never_replaces_a_folder_that_holds_something_else(tmp_path):
     keep.mkdir()
     (keep / "mine.txt").write_text("not a run")
     result = clustersim("run", "configs/baseline.toml", "--months", "6", "--out", str(keep))
-    assert result.returncode == 2 and "no earlier run" in result.stderr
+    assert result.returncode == 2 and "not the folder of an earlier" in result.stderr
     assert (keep / "mine.txt").read_text() == "not a run"
     earlier = tmp_path / "earlier"
     for seed in ("1", "2"):  # an earlier run's folder is replaced by the new run

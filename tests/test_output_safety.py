@@ -1,0 +1,125 @@
+"""Output folders: a command never deletes what it did not write, refuses an unwritable
+path before any work, and never shares a results folder with another command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_experiments import run as run_experiment_serially
+from tests.test_experiments import write_compare
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "configs" / "baseline.toml"
+
+
+def clustersim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "clustersim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every path under `folder` with its bytes (None for a folder): to prove it untouched."""
+    return {
+        str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("clustersim: error: "), result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def home_like(folder: Path) -> Path:
+    """A user's folder with a stray manifest.json among their own files."""
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"name": "my web app"}\n')
+    (folder / "thesis.txt").write_text("three years of work\n")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "chapter1.md").write_text("# One\n")
+    (folder / ".bashrc").write_text("alias ll='ls -l'\n")
+    return folder
+
+
+def test_run_refuses_a_compare_results_folder_and_leaves_it_untouched(tmp_path):
+    out = tmp_path / "compare"
+    run_experiment_serially(write_compare(tmp_path, replications=1, months=3), out)
+    before = snapshot(out)
+    result = clustersim("run", str(BASELINE), "--months", "3", "--out", str(out))
+    assert_one_line_error(result, str(out), "not the folder of an earlier")
+    assert result.stdout == "", "refused before simulating"
+    assert snapshot(out) == before
+
+
+def test_run_refuses_the_current_folder_holding_a_stray_manifest(tmp_path):
+    here = home_like(tmp_path / "thesis")
+    before = snapshot(here)
+    result = clustersim("run", str(BASELINE), "--months", "3", "--out", ".", cwd=here)
+    assert_one_line_error(result, str(here), "current folder")
+    assert snapshot(here) == before
+
+
+def test_run_refuses_a_home_like_folder_with_a_stray_manifest(tmp_path):
+    home = home_like(tmp_path / "home")
+    before = snapshot(home)
+    result = clustersim("run", str(BASELINE), "--months", "3", "--out", str(home))
+    assert_one_line_error(result, str(home), "thesis.txt")
+    assert result.stdout == ""
+    assert snapshot(home) == before
+
+
+def test_run_replaces_only_a_folder_holding_exactly_an_earlier_run(tmp_path):
+    earlier = tmp_path / "earlier"
+    first = clustersim("run", str(BASELINE), "--months", "3", "--out", str(earlier))
+    assert first.returncode == 0, first.stderr
+    again = clustersim("run", str(BASELINE), "--months", "3", "--seed", "2", "--out", str(earlier))
+    assert again.returncode == 0, again.stderr
+    assert json.loads((earlier / "manifest.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"], "nothing left aside"
+    (earlier / "my-plot.png").write_bytes(b"mine")  # now it holds something of the user's
+    before = snapshot(earlier)
+    third = clustersim("run", str(BASELINE), "--months", "3", "--out", str(earlier))
+    assert_one_line_error(third, "my-plot.png")
+    assert snapshot(earlier) == before
+
+
+def test_a_run_manifest_alone_does_not_make_a_folder_replaceable(tmp_path):
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    for name in ("series", "partnerships", "ties", "memberships"):
+        (fake / f"{name}.parquet").write_bytes(b"someone's data")
+    (fake / "manifest.json").write_text('{"kind": "compare"}\n')
+    before = snapshot(fake)
+    result = clustersim("run", str(BASELINE), "--months", "3", "--out", str(fake))
+    assert_one_line_error(result, str(fake))
+    assert snapshot(fake) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "out", "words"),
+    [
+        ("run", "pyproject.toml/results", "is a file"),
+        ("run", "/proc/clustersim-results", "cannot write"),
+        ("compare", "pyproject.toml/results", "is a file"),
+        ("compare", "/proc/clustersim-results", "cannot write"),
+    ],
+)
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path, command, out, words):
+    target = BASELINE if command == "run" else write_compare(tmp_path, replications=1, months=3)
+    result = clustersim(command, str(target), "--out", out)
+    assert_one_line_error(result, out, words)
+    assert result.stdout == "", "refused before simulating"
+    assert "File exists" not in result.stderr
