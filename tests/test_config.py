@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
-import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -15,8 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clustersim.cli import main
 from clustersim.config import ConfigError, LoadedConfig, load_config
 from clustersim.parameters import GROUPS, Parameters, specs
+
+from .processes import clustersim
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -382,15 +385,7 @@ def test_out_of_range_values_always_raise_naming_the_key(data: st.DataObject) ->
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "PYTHONPATH": path}
-    return subprocess.run(
-        [sys.executable, "-m", "clustersim", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return clustersim(*args, env={**os.environ, "PYTHONPATH": path}, timeout=120)
 
 
 def test_cli_validate_accepts_a_good_file() -> None:
@@ -399,16 +394,52 @@ def test_cli_validate_accepts_a_good_file() -> None:
     assert any(line.startswith("ok:") for line in result.stdout.splitlines())
 
 
+def assert_one_line_error(stderr: str, stdout: str, message: str, file_name: str) -> None:
+    """What `clustersim validate` must print for a bad config: the message, in one line."""
+    assert "Traceback" not in stderr + stdout
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), stderr
+    assert lines[0].startswith("clustersim: error:")
+    assert message in lines[0]
+    assert file_name in lines[0]
+
+
 @pytest.mark.parametrize("case", CASE_PARAMS)
+def test_validate_reports_bad_config_in_one_line(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every error case through the command's own code, in this process (fast)."""
+    path, file_name, _ = ERROR_CASES[case](tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own handler
+    try:
+        assert main(["validate", str(path)]) == 2
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+    out, err = capsys.readouterr()
+    assert_one_line_error(err, out, str(info.value), file_name)
+
+
+# One case of each kind of error, run as a user runs the command: a separate process,
+# its real stderr. The in-process test above covers every case.
+CLI_CASES = {
+    "reading the file": "missing file",
+    "TOML syntax": "malformed toml",
+    "unknown name": "unknown key",
+    "value of the wrong type": "string for number",
+    "value out of range": "above range",
+    "cross-field rule": "cross-field rule via base",
+    "text field": "NUL in name",
+    "chain of bases": "base loop",
+}
+
+
+@pytest.mark.parametrize("case", list(CLI_CASES.values()), ids=list(CLI_CASES))
 def test_cli_validate_reports_bad_config_in_one_line(case: str, tmp_path: Path) -> None:
     path, file_name, _ = ERROR_CASES[case](tmp_path)
     with pytest.raises(ConfigError) as info:
         load_config(path)
     result = run_cli("validate", path)
     assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].strip(), result.stderr
-    assert lines[0].startswith("clustersim: error:")
-    assert str(info.value) in lines[0]
-    assert file_name in lines[0]
+    assert_one_line_error(result.stderr, result.stdout, str(info.value), file_name)
