@@ -27,6 +27,7 @@ import pandas as pd
 from mesa.datacollection import DataCollector
 from mesa.space import ContinuousSpace
 
+from clustersim import portable
 from clustersim.awareness import Awareness
 from clustersim.culture import converge_groups, mean_culture_fit, mean_culture_fits
 from clustersim.network import group_statistics
@@ -181,7 +182,7 @@ class ClusterModel(mesa.Model):
         planned = self.policy.cap.limit(smallest + int(self.rng.poisson(extra)))
         terms = self.scorer.terms(pop, self.awareness, self.trust, initiator, candidates)
         scores = self.scorer.scores(terms, self.scorer.regime_factor(pop, initiator, candidates))
-        noisy = scores + self.rng.gumbel(0.0, p.choice_noise, len(candidates))
+        noisy = scores + portable.gumbel(self.rng, 0.0, p.choice_noise, len(candidates))
         # Invite down the ranking until enough accept, asking at most twice the places.
         ranked = np.argsort(-noisy, kind="stable")
         invitable = admission.invitation_order(
@@ -234,13 +235,12 @@ class ClusterModel(mesa.Model):
         if share:
             cost += subsidy.admin_cost_eur(months)
         overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
-        scale = (len(planned_members) / 2) ** 0.25  # bigger partnerships promise more
+        scale = np.sqrt(np.sqrt(len(planned_members) / 2))  # bigger ones promise more: n**(1/4)
         experience = 1.0 + p.experience_acceptance_bonus * pop.experience_factor(
             p.experience_scale, invitees
         )
-        perceived = self.rng.lognormal(
-            -0.5 * p.acceptance_noise**2, p.acceptance_noise, len(invitees)
-        )
+        noise = p.acceptance_noise
+        perceived = portable.lognormal(self.rng, -0.5 * noise * noise, noise, len(invitees))
         benefit = p.expected_value_eur * fit * overlap * scale * experience * perceived
         # Only an invitee that can fund its share until the first result can say yes.
         committed = pop.memberships[invitees] * p.preparation_cost_eur
@@ -269,7 +269,7 @@ class ClusterModel(mesa.Model):
             self.trust.set(a, b, prior)
         self.awareness.record_partnership(members)
         milestone = self.policy.milestones.first()
-        patience = self.rng.lognormal(np.log(p.patience_months), 0.25, len(members))
+        patience = portable.lognormal(self.rng, portable.log(p.patience_months), 0.25, len(members))
         part = Partnership(
             id=pid,
             members=list(members),
@@ -329,7 +329,7 @@ class ClusterModel(mesa.Model):
         riders_of = dict(zip(np.unique(rider_owner).tolist(), groups, strict=False))
         leaders = [-1 if part.leader is None else part.leader for part in parts]
         leadership_of = np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders]).tolist()
-        noise_mean = -0.5 * p.progress_noise**2
+        noise_mean = -0.5 * p.progress_noise * p.progress_noise
         for k, part in enumerate(parts):
             size = part.size
             pairs = size * (size - 1) / 2
@@ -346,7 +346,7 @@ class ClusterModel(mesa.Model):
                 subsidised=part.subsidy_active(self.month),
             )
             # Mean-one noise, so `rate` stays the expected progress.
-            part.progress += rate * self.rng.lognormal(noise_mean, p.progress_noise)
+            part.progress += rate * portable.lognormal(self.rng, noise_mean, p.progress_noise)
             if part.progress >= part.milestone.work:
                 self._reach_milestone(part)
             elif self.month >= part.due_month:

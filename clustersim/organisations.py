@@ -15,7 +15,7 @@ from enum import IntEnum
 import mesa
 import numpy as np
 
-from clustersim import culture, motives, region
+from clustersim import culture, motives, portable, region
 from clustersim.parameters import Parameters
 
 EXPERTISE_AREAS = 5  # assumption: a handful of ICT specialisms
@@ -76,7 +76,7 @@ class Population:
 
     def experience_factor(self, scale: float, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Saturating effect of experience: 0 for novices, towards 1 for veterans."""
-        return 1.0 - np.exp(-self.experience[rows] / scale)
+        return 1.0 - portable.exp(-self.experience[rows] / scale)
 
 
 def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
@@ -100,7 +100,11 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
     employees = np.empty(n)
     # 003 fn. 1: small < 10, medium 10-100; SMEs stop at 250 employees.
     employees[is_sme] = np.clip(
-        np.round(rng.lognormal(np.log(p.sme_median_employees), p.sme_employees_sigma, n_sme)),
+        np.round(
+            portable.lognormal(
+                rng, portable.log(p.sme_median_employees), p.sme_employees_sigma, n_sme
+            )
+        ),
         1,
         250,
     )
@@ -121,7 +125,7 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         knowledge[rows] = rng.beta(a, b, rows.sum())
         leadership[rows] = rng.beta(2, 4, rows.sum())
     # 003 §3.2.2: owners of larger firms know better what they want and have more time.
-    leadership[is_sme] = np.clip(leadership[is_sme] + 0.1 * np.log10(employees[is_sme]), 0, 1)
+    leadership[is_sme] = np.clip(leadership[is_sme] + 0.1 * portable.log10(employees[is_sme]), 0, 1)
 
     capacity = np.where(
         is_sme,
@@ -141,7 +145,7 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         motives=motives.draw_motives(n, rng),
         ambition=rng.beta(2, 2, n),
         knowledge=knowledge,
-        expertise=rng.dirichlet(np.full(EXPERTISE_AREAS, 0.5), n),
+        expertise=portable.dirichlet_half(rng, EXPERTISE_AREAS, n),
         leadership=leadership,
         capacity_hours=capacity,
         hours_used=np.zeros(n),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustersim import portable
 from clustersim.awareness import Awareness
 from clustersim.culture import culture_fit
 from clustersim.motives import goal_fit
@@ -68,17 +69,18 @@ class PartnerScore:
     ) -> np.ndarray:
         """(len(candidates), len(FACTORS)) term values in [0, 1] for one chooser."""
         pop, i, c = population, chooser, candidates
-        distance = np.linalg.norm(pop.position_km[c] - pop.position_km[i], axis=1)
+        offset = pop.position_km[c] - pop.position_km[i]
+        distance = np.sqrt(_row_dot(offset, offset))
         cosine = _cosine(pop.expertise[c], pop.expertise[i])
         known_trust = np.maximum(
             trust.toward(i, c), trust.reputations(i, c, self.reputation_weight)
         )
         return np.column_stack(
             [
-                np.exp(-distance / self.proximity_scale_km),
+                portable.exp(-distance / self.proximity_scale_km),
                 goal_fit(pop.motives[c], pop.motives[i]),
                 1.0 - np.abs(pop.ambition[c] - pop.ambition[i]),
-                1.0 - np.exp(-awareness.joint_partnerships(i, c)),
+                1.0 - portable.exp(-awareness.joint_partnerships(i, c)),
                 pop.knowledge[c] * (1.0 - cosine),  # complementary expertise, 003 §3.2.2
                 culture_fit(pop.culture[c], pop.culture[i]),
                 known_trust,
@@ -118,7 +120,7 @@ class PartnerScore:
         choosers' factors for one candidate.
         """
         other = population.regime[candidates] != population.regime[chooser]
-        novice = np.exp(-population.experience[chooser] / self.experience_scale)
+        novice = portable.exp(-population.experience[chooser] / self.experience_scale)
         return 1.0 - self.same_regime_preference * novice * other
 
     def scores(self, terms: np.ndarray, regime_factor: np.ndarray) -> np.ndarray:

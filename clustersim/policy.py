@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from clustersim import portable
 from clustersim.awareness import Awareness
 from clustersim.parameters import Parameters
 from clustersim.partnership import Milestone
@@ -140,8 +141,8 @@ def quick_win_ladder(p: Parameters) -> tuple[Milestone, ...]:
     ladder = []
     for k in range(p.quick_win_steps):
         growth = k / p.quick_win_steps
-        work = p.quick_win_work * work_ratio**growth
-        months = max(1, round(p.quick_win_months * months_ratio**growth))
+        work = p.quick_win_work * portable.power(work_ratio, growth)
+        months = max(1, round(p.quick_win_months * portable.power(months_ratio, growth)))
         ladder.append(Milestone(work, months, work / p.milestone_work, True))
     return tuple(ladder)
 

@@ -1,14 +1,22 @@
-"""Speed work must not change results: small runs recorded before any optimisation
-are re-run and must give identical tables, bit for bit.
+"""The same seed gives the same tables, bit for bit, on every x86-64 CPU.
+
+Small runs are recorded once and re-run: the tables must be identical. The guarantee,
+exactly as tested: on this machine, the two recorded runs give byte-identical tables
+with numpy's SIMD dispatch at its full level, at AVX2 (`X86_V4` and the AVX-512 groups
+disabled) and at the x86-64 baseline (`X86_V3` disabled too), and with glibc's FMA,
+AVX2 and AVX-512 variants of its maths functions disabled; those are the code paths an
+AVX-512, an AVX2 or an older CPU would take. The model gets there by computing
+everything that feeds it with operations IEEE 754 rounds exactly (`clustersim.portable`).
 
 Each case's parameters are stored in full in its `parameters.json`, so changing a
 default later (calibration) does not change what the fixture runs. Parameters added
 after the recording take their defaults, which must be their off-values: a new
 lever left off must not change the fixture.
 
-The ties' `score` and `term_expertise` were re-recorded once, when scoring stopped
-using BLAS (its rounding differs between CPUs): they moved by at most 3e-16, and
-every other column and table is still as recorded before the speed work.
+The tables were re-recorded when the model's `exp`, `log`, `pow`, log-normal, Gumbel
+and Dirichlet draws moved to `clustersim.portable` (before, the ties' scores differed
+in the last bit between AVX2 and AVX-512 machines, and the Dirichlet expertise draws
+between C-library variants).
 
 The other tests here check each batched helper of the speed work against the
 one-at-a-time code it replaces (networkx for the network statistics).
@@ -21,6 +29,9 @@ from __future__ import annotations
 
 import json
 import operator
+import os
+import subprocess
+import sys
 from functools import reduce
 from pathlib import Path
 
@@ -58,13 +69,21 @@ CASES = {"defaults": SMALL_REGION, "levers_on": {**SMALL_REGION, **LEVERS_ON}}
 
 
 def record(case: str, overrides: dict) -> None:
-    """Write the case's full parameter set and the tables of its run."""
+    """Write the tables of the case's run; a new case also gets its full parameter set.
+
+    A recorded case keeps its stored parameters, so re-recording after a change to the
+    model never picks up defaults calibrated since.
+    """
     folder = FIXTURES / case
     folder.mkdir(parents=True, exist_ok=True)
-    params = Parameters(**overrides)
-    document = {"seed": SEED, "parameters": params.as_dict()}
-    (folder / "parameters.json").write_text(json.dumps(document, indent=2) + "\n")
-    for name, frame in simulate(params, SEED).items():
+    stored = folder / "parameters.json"
+    if stored.exists():
+        document = json.loads(stored.read_text())
+    else:
+        document = {"seed": SEED, "parameters": Parameters(**overrides).as_dict()}
+        stored.write_text(json.dumps(document, indent=2) + "\n")
+    params = Parameters(**document["parameters"])
+    for name, frame in simulate(params, document["seed"]).items():
         frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 
@@ -76,6 +95,75 @@ def test_recorded_run_is_reproduced_exactly(case: str):
     for name in TABLES:
         expected = pd.read_parquet(folder / f"{name}.parquet")
         pd.testing.assert_frame_equal(tables[name], expected, check_exact=True, obj=name)
+
+
+# The numpy dispatch groups above each CPU level (numpy 2.4 names), and glibc's mask.
+NUMPY_ABOVE_AVX2 = ("X86_V4", "AVX512_ICL", "AVX512_SPR")
+NUMPY_ABOVE_BASELINE = ("X86_V3", *NUMPY_ABOVE_AVX2)
+GLIBC_BASELINE = "glibc.cpu.hwcaps=-AVX512F,-AVX2,-FMA"
+CPU_LEVELS = {
+    "as_is": {},
+    "numpy_avx2": {"NPY_DISABLE_CPU_FEATURES": " ".join(NUMPY_ABOVE_AVX2)},
+    "numpy_baseline": {"NPY_DISABLE_CPU_FEATURES": " ".join(NUMPY_ABOVE_BASELINE)},
+    "glibc_baseline": {"GLIBC_TUNABLES": GLIBC_BASELINE},
+    "both_baseline": {
+        "NPY_DISABLE_CPU_FEATURES": " ".join(NUMPY_ABOVE_BASELINE),
+        "GLIBC_TUNABLES": GLIBC_BASELINE,
+    },
+}
+_RECORD_IN = """
+import json, sys
+from pathlib import Path
+from numpy._core._multiarray_umath import __cpu_features__ as features
+from tests.test_reproducibility_fixture import FIXTURES, CASES
+from clustersim.parameters import Parameters
+from clustersim.run import simulate
+out = Path(sys.argv[1])
+for case in CASES:
+    document = json.loads((FIXTURES / case / "parameters.json").read_text())
+    tables = simulate(Parameters(**document["parameters"]), document["seed"])
+    for name, frame in tables.items():
+        frame.to_parquet(out / f"{case}-{name}.parquet", index=False)
+(out / "features.json").write_text(json.dumps(features))
+"""
+
+
+def _supported(groups: tuple[str, ...]) -> str:
+    """Those of `groups` this numpy dispatches and this CPU has: numpy refuses others."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return " ".join(g for g in groups if g in __cpu_dispatch__ and __cpu_features__.get(g))
+
+
+def test_every_cpu_level_gives_the_recorded_tables_byte_for_byte(tmp_path: Path):
+    written = {}
+    for level, env in CPU_LEVELS.items():
+        env = dict(env)
+        if "NPY_DISABLE_CPU_FEATURES" in env:
+            groups = tuple(env["NPY_DISABLE_CPU_FEATURES"].split())
+            env["NPY_DISABLE_CPU_FEATURES"] = _supported(groups)
+        out = tmp_path / level
+        out.mkdir()
+        subprocess.run(
+            [sys.executable, "-c", _RECORD_IN, str(out)],
+            env={**os.environ, **env},
+            cwd=Path(__file__).parent.parent,
+            check=True,
+            timeout=600,
+        )
+        features = json.loads((out / "features.json").read_text())
+        for group in env.get("NPY_DISABLE_CPU_FEATURES", "").split():
+            assert not features[group], f"{level}: numpy still dispatches {group}"
+        written[level] = {f.name: f.read_bytes() for f in out.glob("*.parquet")}
+    reference = written.pop("as_is")
+    assert len(reference) == len(CASES) * len(TABLES)
+    for level, files in written.items():
+        assert files == reference, f"{level} gives other bytes than the unmasked CPU"
+    for case in CASES:
+        for name in TABLES:
+            got = pd.read_parquet(tmp_path / "as_is" / f"{case}-{name}.parquet")
+            expected = pd.read_parquet(FIXTURES / case / f"{name}.parquet")
+            pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
 
 
 def test_sparse_network_statistics_equal_networkx_to_the_last_bit():
