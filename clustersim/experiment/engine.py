@@ -11,9 +11,11 @@ same command resumes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -21,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from tqdm import tqdm
@@ -57,9 +60,45 @@ class Backend:
     label: str
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the coordinator, which stops the experiment cleanly."""
+def _worker_start(lifeline: Connection) -> None:
+    """Workers leave Ctrl-C to the coordinator, and end the moment it ends, SIGKILL included.
+
+    `lifeline` is the read end of a pipe whose only write end the coordinator holds;
+    the kernel closes it when the coordinator dies however it dies, so a thread
+    blocked reading it wakes and ends the worker. (A parent-death signal would not
+    do: a forkserver's workers are its children, not the coordinator's.) With the
+    workers gone, the forkserver and the resource tracker see their pipes close and
+    end by themselves.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _end_with(lifeline: Connection) -> None:
+    """Block until the coordinator's end of the lifeline closes, then end this process now."""
+    with contextlib.suppress(EOFError, OSError):
+        while True:
+            lifeline.recv_bytes()
+    os._exit(1)
+
+
+@contextmanager
+def _local_pool(workers: int | None) -> Iterator[Backend]:
+    """Local worker processes, each tied to this process by a lifeline pipe."""
+    n = workers or os.cpu_count() or 1
+    context = get_context("forkserver")
+    lifeline, keep_alive = context.Pipe(duplex=False)
+    try:
+        yield Backend(
+            lambda: ProcessPoolExecutor(
+                n, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
+            ),
+            slots=2 * n,
+            label=f"{n} local process{'es' if n > 1 else ''}",
+        )
+    finally:
+        keep_alive.close()  # idle workers of a pool shut down without waiting end here
+        lifeline.close()
 
 
 @contextmanager
@@ -92,13 +131,8 @@ def backend(
     elif serial:
         yield Backend(SerialExecutor, slots=1, label="serial")
     else:
-        n = workers or os.cpu_count() or 1
-        context = get_context("forkserver")
-        yield Backend(
-            lambda: ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_sigint),
-            slots=2 * n,
-            label=f"{n} local process{'es' if n > 1 else ''}",
-        )
+        with _local_pool(workers) as pool:
+            yield pool
 
 
 @dataclass(frozen=True)
