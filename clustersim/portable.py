@@ -22,6 +22,8 @@ acceptance, where a last bit can matter once in about 10^16 draws).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 in 32 bits, so k * _LN2_HI is exact
@@ -29,6 +31,7 @@ _LN2_LO = 1.90821492927058770002e-10  # ln 2 - _LN2_HI
 _INV_LN2 = 1.44269504088896338700e00
 _EXP_MAX = 709.782712893383973096  # above: overflow
 _EXP_MIN = -745.13321910194110842  # below: underflow to 0
+_EXP_SAFE = 708.0  # within it, no special case
 # Remez coefficients of fdlibm's e_exp.c: r(exp(r)+1)/(exp(r)-1) on [-ln2/2, ln2/2].
 _EXP_P = (
     1.66666666666666019037e-01,
@@ -53,45 +56,78 @@ _LN10 = 2.302585092994045684
 
 def exp(x):
     """e**x, the same bits on every CPU; a float for a float, an array for an array."""
+    if isinstance(x, float | int):
+        return _exp_float(float(x))
     x = np.asarray(x, dtype=float)
-    inside = np.clip(np.nan_to_num(x), _EXP_MIN - 1.0, _EXP_MAX + 1.0)  # specials below
+    inside = np.fmin(np.fmax(x, _EXP_MIN - 1.0), _EXP_MAX + 1.0)  # nan too; fixed below
     k = np.rint(inside * _INV_LN2)
-    hi = inside - k * _LN2_HI
-    lo = k * _LN2_LO
+    y = _exp_reduced(inside - k * _LN2_HI, k * _LN2_LO)
+    with np.errstate(over="ignore", under="ignore"):
+        result = np.ldexp(y, k.astype(np.int64))
+    if not (np.abs(x) <= _EXP_SAFE).all():  # rare: overflow, underflow or nan
+        result = np.where(x > _EXP_MAX, np.inf, np.where(x < _EXP_MIN, 0.0, result))
+        result = np.where(np.isnan(x), np.nan, result)
+    return _like_input(result)
+
+
+def _exp_float(x: float) -> float:
+    """`exp` of one float in Python arithmetic: the same operations, 30 times faster."""
+    if x != x:
+        return x
+    if x > _EXP_MAX:
+        return math.inf
+    if x < _EXP_MIN:
+        return 0.0
+    k = round(x * _INV_LN2)  # half to even, as np.rint
+    return math.ldexp(_exp_reduced(x - k * _LN2_HI, k * _LN2_LO), k)
+
+
+def _exp_reduced(hi, lo):
+    """e**(hi - lo) for |hi - lo| <= ln(2)/2, on floats and arrays alike (fdlibm)."""
     r = hi - lo
     t = r * r
     poly = _EXP_P[4]
     for coefficient in _EXP_P[3::-1]:
         poly = coefficient + t * poly
     c = r - t * poly
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    with np.errstate(over="ignore", under="ignore"):
-        result = np.ldexp(y, k.astype(np.int64))
-    result = np.where(x > _EXP_MAX, np.inf, np.where(x < _EXP_MIN, 0.0, result))
-    return _like_input(np.where(np.isnan(x), np.nan, result))
+    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
 
 
 def log(x):
     """Natural logarithm, the same bits on every CPU (-inf at 0, nan below)."""
+    if isinstance(x, float | int):
+        return _log_float(float(x))
     x = np.asarray(x, dtype=float)
     positive = np.isfinite(x) & (x > 0)
     mantissa, k = np.frexp(np.where(positive, x, 1.0))  # mantissa in [0.5, 1)
     low = mantissa < _SQRT_HALF
     m = np.where(low, mantissa * 2.0, mantissa)  # in [sqrt(1/2), sqrt(2))
-    k = (k - low).astype(float)
-    f = m - 1.0  # exact: m lies within a factor two of 1
+    result = _log_reduced(m - 1.0, (k - low).astype(float))  # m - 1 is exact
+    with np.errstate(invalid="ignore"):
+        special = np.where(x == 0, -np.inf, np.where(x == np.inf, np.inf, np.nan))
+    return _like_input(np.where(positive, result, special))
+
+
+def _log_float(x: float) -> float:
+    """`log` of one float in Python arithmetic: the same operations, 30 times faster."""
+    if not (x > 0 and x < math.inf):
+        return -math.inf if x == 0 else (x if x == math.inf else math.nan)
+    m, k = math.frexp(x)
+    if m < _SQRT_HALF:
+        m, k = m * 2.0, k - 1
+    return _log_reduced(m - 1.0, float(k))
+
+
+def _log_reduced(f, k):
+    """log(2**k (1 + f)) for 1 + f in [sqrt(1/2), sqrt(2)), on floats and arrays (fdlibm)."""
     s = f / (2.0 + f)
     z = s * s
     w = z * z
     tail_w = w * (_LOG_LG[1] + w * (_LOG_LG[3] + w * _LOG_LG[5]))
     tail_z = z * (_LOG_LG[0] + w * (_LOG_LG[2] + w * (_LOG_LG[4] + w * _LOG_LG[6])))
     half_f_squared = 0.5 * f * f
-    result = k * _LN2_HI - (
-        (half_f_squared - (s * (half_f_squared + (tail_z + tail_w)) + k * _LN2_LO)) - f
-    )
-    with np.errstate(invalid="ignore"):
-        special = np.where(x == 0, -np.inf, np.where(x == np.inf, np.inf, np.nan))
-    return _like_input(np.where(positive, result, special))
+    correction = s * (half_f_squared + (tail_z + tail_w)) + k * _LN2_LO
+    return k * _LN2_HI - ((half_f_squared - correction) - f)
 
 
 def log10(x):

@@ -81,3 +81,11 @@ def test_dirichlet_half_has_the_dirichlet_moments():
     variance = 0.5 * (total - 0.5) / (total * total * (total + 1))  # Dirichlet(1/2, ...)
     assert np.allclose(draws.mean(axis=0), 1 / areas, atol=4 * math.sqrt(variance / n))
     assert np.allclose(draws.var(axis=0), variance, rtol=0.05)
+
+
+def test_one_float_gives_the_bits_of_an_array():
+    rng = np.random.default_rng(6)
+    x = np.concatenate([rng.uniform(-750, 750, 2000), rng.uniform(-3, 3, 2000), [0.0, -0.0]])
+    assert np.array_equal(portable.exp(x), [portable.exp(v) for v in x.tolist()])
+    y = np.concatenate([np.abs(x) + 1e-300, 10 ** rng.uniform(-300, 300, 2000)])
+    assert np.array_equal(portable.log(y), [portable.log(v) for v in y.tolist()])
