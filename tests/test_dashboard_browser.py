@@ -55,7 +55,7 @@ def wait_until_serving(url: str, server: subprocess.Popen, log: Path, seconds: f
 
 
 @contextmanager
-def serving_dashboard(log: Path) -> Iterator[str]:
+def serving_dashboard(log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`clustersim dashboard` on a free port, its output in `log`; yields its address."""
     port = free_port()
     with log.open("w") as out:
@@ -64,6 +64,7 @@ def serving_dashboard(log: Path) -> Iterator[str]:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
+            env=env,
         )
     try:
         url = f"http://127.0.0.1:{port}/"
