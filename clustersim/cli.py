@@ -288,7 +288,7 @@ def _check_out(out: Path) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from clustersim.outdir import check_writable
+    from clustersim.outdir import check_writable, folder_lock
     from clustersim.run import check_out_dir, format_summary, run_config, write_run
 
     config = load_config(args.config)
@@ -300,12 +300,13 @@ def _run(args: argparse.Namespace) -> None:
     out = args.out or Path("results") / f"{config.name}-seed{args.seed}"
     check_writable(out)
     check_out_dir(out)  # before the simulation: refusing after it would waste it
-    result = run_config(config, seed=args.seed, months=args.months)
-    print(format_summary(result))
-    try:
-        written = write_run(result, out)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write results ({exc.strerror or exc})") from None
+    with folder_lock(out):  # a second run on the same folder is refused, not raced
+        result = run_config(config, seed=args.seed, months=args.months)
+        print(format_summary(result))
+        try:
+            written = write_run(result, out)
+        except OSError as exc:
+            raise UserError(f"--out {out}: cannot write results ({exc.strerror or exc})") from None
     print(f"  results written to           {written}/")
 
 
@@ -335,7 +336,6 @@ def _execute(args: argparse.Namespace):
 
     Interrupted, it says how to resume and re-raises; failed runs end in a UserError.
     """
-    from clustersim.experiment.engine import backend, run_experiment
     from clustersim.experiment.spec import load_experiment
 
     experiment = load_experiment(args.experiment)
@@ -345,20 +345,7 @@ def _execute(args: argparse.Namespace):
         )
     out = args.out or Path("results") / experiment.name
     _check_out(out)
-    with backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine:
-        print(
-            f"{experiment.name}: {len(experiment.runs())} runs on {engine.label} -> {out}",
-            file=sys.stderr,
-        )
-        try:
-            outcome = run_experiment(experiment, out, engine, progress=not args.no_progress)
-        except KeyboardInterrupt:
-            print(
-                f"clustersim: interrupted; finished runs are kept in {out}; run the same "
-                "command again to resume",
-                file=sys.stderr,
-            )
-            raise
+    outcome = _run_experiment_alone(args, experiment, out)
     print(
         f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
         f"({outcome.already_done} from before, {outcome.completed} now)",
@@ -371,6 +358,30 @@ def _execute(args: argparse.Namespace):
             "run the same command again to retry them"
         )
     return experiment, out
+
+
+def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path):
+    """Run the experiment holding its folder's lock: a second command on it is refused."""
+    from clustersim.experiment.engine import backend, run_experiment
+    from clustersim.outdir import folder_lock
+
+    with (
+        folder_lock(out),
+        backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine,
+    ):
+        print(
+            f"{experiment.name}: {len(experiment.runs())} runs on {engine.label} -> {out}",
+            file=sys.stderr,
+        )
+        try:
+            return run_experiment(experiment, out, engine, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print(
+                f"clustersim: interrupted; finished runs are kept in {out}; run the same "
+                "command again to resume",
+                file=sys.stderr,
+            )
+            raise
 
 
 def _validate_model(args: argparse.Namespace) -> None:

@@ -4,14 +4,18 @@ path before any work, and never shares a results folder with another command."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from clustersim.outdir import folder_lock
 from tests.test_experiments import run as run_experiment_serially
-from tests.test_experiments import write_compare
+from tests.test_experiments import write_compare, write_sweep
+from tests.test_no_orphans import runs_done, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -123,3 +127,48 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path, command, out, wo
     assert_one_line_error(result, out, words)
     assert result.stdout == "", "refused before simulating"
     assert "File exists" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_a_results_folder_in_use_is_refused_in_one_line(tmp_path, command):
+    target = {
+        "run": lambda: BASELINE,
+        "compare": lambda: write_compare(tmp_path, replications=1, months=3),
+        "sweep": lambda: write_sweep(tmp_path, "grid"),
+    }[command]()
+    out = tmp_path / "out"
+    options = ["--months", "3"] if command == "run" else ["--serial", "--no-progress"]
+    with folder_lock(out):  # as another command running on the same folder holds it
+        refused = clustersim(command, str(target), "--out", str(out), *options)
+    assert_one_line_error(refused, str(out), "another clustersim command")
+    assert not out.exists(), "refused before doing anything"
+    if command != "sweep":  # released, the same command runs
+        assert clustersim(command, str(target), "--out", str(out), *options).returncode == 0
+
+
+def test_two_compares_on_one_folder_do_each_run_once(tmp_path):
+    experiment = write_compare(tmp_path, replications=10, months=60)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "clustersim", "compare", str(experiment), "--out", str(out)]
+    first = subprocess.Popen(
+        [*command, "--workers", "1", "--no-progress"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: runs_done(out) >= 1, what="the first compare under way")
+        second = clustersim("compare", str(experiment), "--out", str(out), "--serial")
+        assert first.poll() is None, "the second was started while the first still ran"
+        assert_one_line_error(second, str(out), "another clustersim command")
+        assert first.wait(timeout=600) == 0, first.stderr.read()
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=60)
+        first.stderr.close()
+    logged = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
+    done = [entry["run"] for entry in logged if entry.get("status") == "done"]
+    assert len(done) == len(set(done)) == 20, "every run done exactly once"
