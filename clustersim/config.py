@@ -147,10 +147,34 @@ def _check_meta(path: Path, doc: dict[str, Any]) -> str | None:
         raise ConfigError(
             path, f"base must be a string path to another config file, got {_describe(base)}"
         )
-    for key in ("base", "name"):  # both become paths
-        if "\x00" in (doc.get(key) or ""):
-            raise ConfigError(path, f"{key} holds a NUL character; remove it")
+    if "\x00" in (base or ""):
+        raise ConfigError(path, "base holds a NUL character; remove it")
+    if "name" in doc:
+        check_name(path, doc["name"])
     return base
+
+
+def check_name(path: Path, name: str, key: str = "name") -> str:
+    """Refuse a name that would move output out of results/: it becomes one folder name there.
+
+    A separator, `.` or `..`, an absolute path, a NUL or an empty name would write
+    results/<name> somewhere else, or into results/ itself.
+    """
+    problems = (
+        (not name.strip(), "is empty"),
+        ("\x00" in name, "holds a NUL character"),
+        ("/" in name or "\\" in name, "holds a path separator (/ or \\)"),
+        (name in (".", ".."), "names a folder, not one of its own"),
+        (len(name) > 1 and name[1] == ":", "starts like a drive (C:)"),
+    )
+    bad = next((reason for found, reason in problems if found), None)
+    if bad:
+        raise ConfigError(
+            path,
+            f"{key} {name!r} {bad}; a name becomes the folder results/<name>, so give a plain "
+            "name such as my_scenario",
+        )
+    return name
 
 
 def _flatten(path: Path, doc: dict[str, Any]) -> dict[str, Any]:

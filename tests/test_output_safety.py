@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from clustersim.config import ConfigError, load_config
+from clustersim.experiment.spec import load_experiment
 from clustersim.outdir import folder_lock
 from tests.test_experiments import run as run_experiment_serially
 from tests.test_experiments import write_compare, write_sweep
@@ -172,3 +174,43 @@ def test_two_compares_on_one_folder_do_each_run_once(tmp_path):
     logged = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
     done = [entry["run"] for entry in logged if entry.get("status") == "done"]
     assert len(done) == len(set(done)) == 20, "every run done exactly once"
+
+
+BAD_NAMES = ["../../escaped", "/tmp/absolute", "a/b", "a\\\\b", "..", ".", "", "  ", "x\\u0000y"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_a_config_name_that_leaves_results_is_refused(tmp_path, name):
+    config = tmp_path / "scenario.toml"
+    config.write_text(f'base = "{BASELINE}"\nname = "{name}"\n')
+    with pytest.raises(ConfigError, match=r"scenario\.toml: name .*results/<name>"):
+        load_config(config)
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_an_experiment_name_that_leaves_results_is_refused(tmp_path, name):
+    experiment = write_compare(tmp_path, replications=1, months=3)
+    experiment.write_text(experiment.read_text().replace('name = "tiny"', f'name = "{name}"'))
+    with pytest.raises(ConfigError, match=r"tiny\.toml: name .*results/<name>"):
+        load_experiment(experiment)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_an_escaping_name_is_refused_in_one_line_and_writes_nothing(tmp_path, command):
+    work = tmp_path / "work"
+    work.mkdir()
+    if command == "run":
+        target = work / "scenario.toml"
+        target.write_text(f'base = "{BASELINE}"\nname = "../../escaped"\n')
+    else:
+        target = write_compare(work, replications=1, months=3)
+        target.write_text(target.read_text().replace('name = "tiny"', 'name = "../../escaped"'))
+    result = clustersim(
+        command,
+        str(target),
+        "--months" if command == "run" else "--serial",
+        *(["3"] if command == "run" else []),
+        cwd=work,
+    )
+    assert_one_line_error(result, str(target.name), "name '../../escaped'")
+    assert not list(tmp_path.rglob("escaped*")) and not (work / "results").exists()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clustersim.config import ConfigError, LoadedConfig, load_config
+from clustersim.config import ConfigError, LoadedConfig, check_name, load_config
 from clustersim.experiment import designs
 from clustersim.experiment.designs import Dimension
 from clustersim.parameters import ParameterError, Parameters, check_value, specs
@@ -146,7 +146,7 @@ def load_experiment(path: str | Path) -> Experiment:
     months = doc.get("months")
     common = {
         "path": path,
-        "name": _string(path, doc, "name", default=path.stem),
+        "name": check_name(path, _string(path, doc, "name", default=path.stem)),
         "description": _string(path, doc, "description", default=""),
         "kind": kind,
         "seed": seed,
