@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,18 +11,15 @@ import pytest
 
 from clustersim.parameter_docs import baseline_toml
 
+from . import processes
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("series", "partnerships", "ties", "memberships")
 
 
 def clustersim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "clustersim", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """`clustersim ARGS` as a user runs it; nothing it started outlives the call."""
+    return processes.clustersim(*args, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +25,8 @@ from clustersim.experiment.engine import backend, run_experiment
 from clustersim.experiment.sensitivity import SensitivityError, analyse, point_means
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
+
+from .processes import clustersim, run_command, started
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -108,15 +113,9 @@ def compare_command(path: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "clustersim", "compare", str(path), *options]
 
 
-def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "clustersim", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        **kwargs,
-    )
+def cli(*args: str) -> subprocess.CompletedProcess:
+    """`clustersim ARGS`; it and every process it starts end by the time this returns."""
+    return clustersim(*args, timeout=600)
 
 
 def free_port() -> int:
@@ -178,66 +177,65 @@ def test_integer_parameters_are_swept_in_whole_numbers(tmp_path):
 
 
 # ---------------------------------------------------------------------- engines
-def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_serial(tmp_path_factory) -> tuple[Path, Path]:
+    """The tiny comparison (2 replications) and its results, run serially once for the
+    module: the reference that several tests compare with. Tests only read it."""
+    folder = tmp_path_factory.mktemp("tiny")
+    path = write_compare(folder, replications=2)
+    run(path, folder / "serial", serial=True)
+    return path, folder / "serial"
+
+
+def copy_of(tiny_serial: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the tiny comparison's files and results, for a test that changes them."""
+    path, out = tiny_serial
+    folder = shutil.copytree(path.parent, tmp_path / "copy")
+    return folder / path.name, folder / out.name
+
+
+def test_serial_processes_and_dask_give_identical_tables(tmp_path, tiny_serial):
     from distributed import LocalCluster
 
-    path = write_compare(tmp_path, replications=2)
-    run(path, tmp_path / "serial", serial=True)
+    path, serial = tiny_serial
     run(path, tmp_path / "processes", workers=2)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         run(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
-    assert_same_tables(tmp_path / "serial", tmp_path / "processes")
-    assert_same_tables(tmp_path / "serial", tmp_path / "dask")
-    assert len(read_table(tmp_path / "serial", "runs")) == 4
+    assert_same_tables(serial, tmp_path / "processes")
+    assert_same_tables(serial, tmp_path / "dask")
+    assert len(read_table(serial, "runs")) == 4
 
 
 @pytest.fixture
-def dask_cluster():
-    """A real external cluster: `dask scheduler` and two `dask worker` processes."""
+def dask_cluster() -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A real external cluster: `dask scheduler` and two `dask worker` processes, each
+    killed with all it started when the test ends, however it ends."""
+    from distributed import Client
+
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    procs = [
-        subprocess.Popen(
-            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    ]
-    for i in range(2):
-        procs.append(
-            subprocess.Popen(
-                [
-                    DASK,
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--no-nanny",
-                    "--no-dashboard",
-                    "--name",
-                    f"w{i}",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    worker = [DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+    with ExitStack() as stack:
+        stack.enter_context(
+            started(
+                [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                **quiet,
             )
         )
-    try:
-        from distributed import Client
-
+        workers = [
+            stack.enter_context(started([*worker, "--name", f"w{i}"], **quiet)) for i in (0, 1)
+        ]
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
-        yield address, procs[1:]
-    finally:
-        for p in reversed(procs):
-            p.kill()
-            p.wait(timeout=30)
+        yield address, workers
 
 
-def test_a_compare_runs_on_an_external_dask_cluster(tmp_path, dask_cluster):
+def test_a_compare_runs_on_an_external_dask_cluster(tmp_path, dask_cluster, tiny_serial):
     address, _ = dask_cluster
-    path = write_compare(tmp_path, replications=2)
+    path, serial = tiny_serial
     result = cli(
         "compare",
         str(path),
@@ -249,35 +247,23 @@ def test_a_compare_runs_on_an_external_dask_cluster(tmp_path, dask_cluster):
     )
     assert result.returncode == 0, result.stderr
     assert "Dask cluster" in result.stderr
-    run(path, tmp_path / "serial", serial=True)
-    assert_same_tables(tmp_path / "serial", tmp_path / "dask")
+    assert_same_tables(serial, tmp_path / "dask")
 
 
 def test_a_dask_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path, dask_cluster):
     address, workers = dask_cluster
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clustersim",
-            "compare",
-            str(path),
-            "--out",
-            str(out),
-            "--scheduler",
-            address,
-            "--no-progress",
-        ],
-        cwd=ROOT,
+    command = [sys.executable, "-m", "clustersim", "compare", str(path), "--out", str(out)]
+    with started(
+        [*command, "--scheduler", address, "--no-progress"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    wait_for(lambda: done_runs(out) >= 1)
-    workers[0].kill()
-    _, stderr = proc.communicate(timeout=300)
+    ) as proc:
+        wait_for(lambda: done_runs(out) >= 1)
+        workers[0].kill()
+        _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     runs = read_table(out, "runs")
     assert sorted(runs["run_id"]) == sorted(r.run_id for r in load_experiment(path).runs())
@@ -328,16 +314,11 @@ def test_a_run_that_always_kills_its_worker_fails_alone(tmp_path, monkeypatch):
 def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        compare_command(path, out),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_for(lambda: done_runs(out) >= 1 and _worker_processes(proc.pid))
-    os.kill(_worker_processes(proc.pid)[0], signal.SIGKILL)
-    _, stderr = proc.communicate(timeout=300)
+    piped = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with started(compare_command(path, out), **piped) as proc:
+        wait_for(lambda: done_runs(out) >= 1 and _worker_processes(proc.pid))
+        os.kill(_worker_processes(proc.pid)[0], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     log = (out / "status.jsonl").read_text()
     assert "worker process died" in log
@@ -352,24 +333,24 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     path = write_compare(tmp_path, replications=8, months=48)
     out = tmp_path / "out"
     command = compare_command(path, out)
-    first = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    wait_for(lambda: done_runs(out) >= 2)
-    first.send_signal(signal.SIGINT)
-    _, stderr = first.communicate(timeout=120)
+    piped = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with started(command, **piped) as first:
+        wait_for(lambda: done_runs(out) >= 2)
+        first.send_signal(signal.SIGINT)
+        _, stderr = first.communicate(timeout=120)
     assert first.returncode == 130, stderr
     assert "resume" in stderr and "Traceback" not in stderr
     after_interrupt = done_runs(out)
 
-    second = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_for(lambda: done_runs(out) >= after_interrupt + 2)
-    second.kill()  # SIGKILL: no chance to clean up
-    second.wait(timeout=60)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    with started(command, **quiet) as second:
+        wait_for(lambda: done_runs(out) >= after_interrupt + 2)
+        # SIGKILL to the command and all it started, as a batch system's hard stop sends:
+        # no chance to clean up. (The coordinator killed alone: tests/test_no_orphans.py.)
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait(timeout=60)
 
-    final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    final = run_command(command, timeout=300)
     assert final.returncode == 0, final.stderr
     designed = sorted(r.run_id for r in load_experiment(path).runs())
     runs = read_table(out, "runs")
@@ -382,12 +363,11 @@ def test_kill_stops_a_compare_as_cleanly_as_ctrl_c(tmp_path):
     path = write_compare(tmp_path, replications=6, months=48)
     out = tmp_path / "out"
     command = compare_command(path, out)
-    running = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    wait_for(lambda: done_runs(out) >= 1)
-    running.terminate()  # SIGTERM, as `kill` or a batch system sends
-    _, stderr = running.communicate(timeout=120)
+    piped = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with started(command, **piped) as running:
+        wait_for(lambda: done_runs(out) >= 1)
+        running.terminate()  # SIGTERM, as `kill` or a batch system sends
+        _, stderr = running.communicate(timeout=120)
     assert running.returncode == 130, stderr
     assert "resume" in stderr and "Traceback" not in stderr
 
@@ -406,10 +386,8 @@ def test_a_scenario_that_forms_no_partnerships_reads_beside_one_that_does(tmp_pa
     assert cli("report", str(tmp_path / "out")).returncode == 0
 
 
-def test_a_truncated_file_is_detected_and_redone(tmp_path):
-    path = write_compare(tmp_path, replications=2)
-    out = tmp_path / "out"
-    run(path, out)
+def test_a_truncated_file_is_detected_and_redone(tmp_path, tiny_serial):
+    path, out = copy_of(tiny_serial, tmp_path)
     experiment = load_experiment(path)
     victim = experiment.runs()[1]
     damaged = run_path(out / "data", "partnerships", victim)
@@ -418,16 +396,13 @@ def test_a_truncated_file_is_detected_and_redone(tmp_path):
     assert victim.run_id not in store.completed()
     assert len(read_table(out, "runs")) == 3  # the damaged run is never read as a result
     run(path, out)  # the same command again redoes it
-    run(path, tmp_path / "clean")
-    assert_same_tables(tmp_path / "clean", out)
+    assert_same_tables(tiny_serial[1], out)
     redone = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
     assert sum(e.get("run") == victim.run_id and e["status"] == "done" for e in redone) == 2
 
 
-def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path):
-    path = write_compare(tmp_path, replications=2)
-    out = tmp_path / "out"
-    run(path, out)
+def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path, tiny_serial):
+    path, out = copy_of(tiny_serial, tmp_path)
     changed = dataclasses.replace(load_experiment(path), replications=3)
     with pytest.raises(StoreError, match="different experiment"), backend(serial=True) as b:
         run_experiment(changed, out, b, progress=False)
@@ -485,14 +460,12 @@ def test_sensitivity_cli_writes_tables_and_plots_and_refuses_a_grid(tmp_path):
     assert refused.returncode == 2 and "sobol or morris" in refused.stderr
 
 
-def test_export_writes_one_csv_per_table(tmp_path):
-    path = write_compare(tmp_path, replications=2)
-    out = tmp_path / "out"
-    run(path, out)
-    result = cli("export", str(out), "--csv")
+def test_export_writes_one_csv_per_table(tmp_path, tiny_serial):
+    _, out = tiny_serial
+    result = cli("export", str(out), "--csv", "--out", str(tmp_path / "csv"))
     assert result.returncode == 0, result.stderr
     for table in ("series", "partnerships", "ties", "memberships", "runs"):
-        frame = pd.read_csv(out / "csv" / f"{table}.csv")
+        frame = pd.read_csv(tmp_path / "csv" / f"{table}.csv")
         assert len(frame) == len(read_table(out, table))
         assert {"scenario", "replication"} <= set(frame.columns)
 
