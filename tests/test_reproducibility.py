@@ -7,6 +7,7 @@ import inspect
 
 import mesa
 import pandas as pd
+import pytest
 
 from clustersim import ClusterModel, Parameters
 
@@ -19,14 +20,20 @@ def _tables(model: ClusterModel) -> dict[str, pd.DataFrame]:
     return {name: model.series() if name == "series" else getattr(model, name)() for name in TABLES}
 
 
-def test_same_seed_gives_identical_tables():
-    a, b = _tables(run_model(seed=9)), _tables(run_model(seed=9))
+@pytest.fixture(scope="module")
+def seed_9() -> dict[str, pd.DataFrame]:
+    """The tables of one run with seed 9, shared by the tests that compare with it."""
+    return _tables(run_model(seed=9))
+
+
+def test_same_seed_gives_identical_tables(seed_9):
+    a, b = seed_9, _tables(run_model(seed=9))
     for name in TABLES:
         pd.testing.assert_frame_equal(a[name], b[name])
 
 
-def test_different_seeds_give_different_tables():
-    a, b = _tables(run_model(seed=9)), _tables(run_model(seed=10))
+def test_different_seeds_give_different_tables(seed_9):
+    a, b = seed_9, _tables(run_model(seed=10))
     assert not a["partnership_table"].equals(b["partnership_table"])
     assert not a["series"].equals(b["series"])
 

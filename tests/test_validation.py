@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +68,25 @@ def cli(*args: object) -> int:
     return main([str(a) for a in args] + ["--serial", "--no-progress"])
 
 
-def test_validate_model_writes_a_row_for_every_target_with_its_source(tiny, capsys):
-    doc = tiny / "validation.md"
-    status = cli("validate-model", write_validation(tiny), "--out", tiny / "v", "--doc", doc)
-    assert status == 0, capsys.readouterr().err
-    text = doc.read_text()
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory) -> tuple[Path, str, str]:
+    """`validate-model` run once for the module: its folder (experiment, results `v`,
+    document `validation.md`) and what it printed on stdout and stderr."""
+    folder = tmp_path_factory.mktemp("validated")
+    (folder / "tiny.toml").write_text(TINY)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli(
+            "validate-model", write_validation(folder), "--out", folder / "v",
+            "--doc", folder / "validation.md",
+        )  # fmt: skip
+    assert status == 0, err.getvalue()
+    return folder, out.getvalue(), err.getvalue()
+
+
+def test_validate_model_writes_a_row_for_every_target_with_its_source(validated):
+    folder, printed, _ = validated
+    text = (folder / "validation.md").read_text()
     for target in TARGETS:
         row = next(line for line in text.splitlines() if line.startswith(f"| {target.pattern} |"))
         assert target.source in row and target.observed in row
@@ -79,10 +95,10 @@ def test_validate_model_writes_a_row_for_every_target_with_its_source(tiny, caps
     assert "No calibration results" in text and "No screening results" in text
     assert "- `no_drag`: `competitor_drag = 0.0`" in text  # the alternative submodel, judged
     assert "Rejected (misses a pattern the baseline meets):" in text
-    assert "decisive_proximity" in capsys.readouterr().out
+    assert "decisive_proximity" in printed
 
 
-def test_calibration_ranks_a_toy_design_and_the_document_reports_it(tiny, capsys):
+def test_calibration_ranks_a_toy_design_and_the_document_reports_it(tiny, validated, capsys):
     lhs = write_sweep(tiny, "lhs", "samples = 3")
     assert cli("calibrate", lhs, "--out", tiny / "cal") == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
@@ -94,8 +110,9 @@ def test_calibration_ranks_a_toy_design_and_the_document_reports_it(tiny, capsys
     morris = write_sweep(tiny, "morris", "samples = 2\nlevels = 4")
     assert cli("sweep", morris, "--out", tiny / "morris") == 0
     doc = tiny / "validation.md"
+    folder, _, _ = validated  # its runs are done: this validate-model only writes the document
     status = cli(
-        "validate-model", write_validation(tiny), "--out", tiny / "v", "--doc", doc,
+        "validate-model", folder / "validation.toml", "--out", folder / "v", "--doc", doc,
         "--calibration", tiny / "cal", "--screening", tiny / "morris",
     )  # fmt: skip
     assert status == 0, capsys.readouterr().err
