@@ -8,7 +8,11 @@ together (bounded convergence towards the partnership's mean).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from clustersim.groups import members_end_to_end, runs_without_shared_members
 
 # 003 §2.2: Hofstede's organisational dimensions. Each value is in [0, 1]; 1 is the
 # second pole named here.
@@ -76,6 +80,13 @@ def converge_groups(cultures: np.ndarray, sizes: np.ndarray, rate: float) -> np.
         group = cultures[rows]  # (groups, n, dimensions)
         converged[rows] = group + rate * (group.mean(axis=1, keepdims=True) - group)
     return converged
+
+
+def converge_partners(cultures: np.ndarray, groups: Sequence[Sequence[int]], rate: float) -> None:
+    """Each group's cultures move a fraction `rate` towards its mean, group after group."""
+    for run in runs_without_shared_members(groups):
+        idx, sizes, _ = members_end_to_end([groups[k] for k in run])
+        cultures[idx] = converge_groups(cultures[idx], sizes, rate)
 
 
 def converge(cultures: np.ndarray, rate: float) -> np.ndarray:

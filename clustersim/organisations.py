@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import mesa
 import numpy as np
@@ -28,6 +29,13 @@ class Regime(IntEnum):
     NON_PROFIT = 1
     PUBLIC = 2
 
+
+# Each regime's organisation type, as the tables name it.
+TYPE_NAMES = {
+    Regime.COMMERCIAL: "sme",
+    Regime.NON_PROFIT: "knowledge_institution",
+    Regime.PUBLIC: "government",
+}
 
 # Assumption: institutions' headcounts; they only size markers on the map.
 INSTITUTION_EMPLOYEES = {Regime.NON_PROFIT: 500.0, Regime.PUBLIC: 200.0}
@@ -49,30 +57,42 @@ class Population:
     expertise: np.ndarray  # (n, EXPERTISE_AREAS), rows sum to 1
     leadership: np.ndarray  # propensity to lead, [0, 1]
     capacity_hours: np.ndarray  # collaboration time per month
-    hours_used: np.ndarray
+    hours_per_membership: float  # what each partnership takes of it
     cash_eur: np.ndarray  # collaboration reserve
     cash_ceiling_eur: np.ndarray
     income_eur: np.ndarray  # monthly inflow into the reserve
     experience: np.ndarray  # completed partnerships
-    memberships: np.ndarray  # active partnerships each belongs to
+    memberships: np.ndarray  # active partnerships each belongs to, kept by membership.Roster
     ever_member: np.ndarray  # bool
 
     def __len__(self) -> int:
         return len(self.regime)
 
+    @property
+    def hours_used(self) -> np.ndarray:
+        """Monthly hours given to partnerships: every membership takes the same."""
+        return self.memberships * self.hours_per_membership
+
     def free_hours(self, rows: np.ndarray | slice | int = slice(None)) -> np.ndarray:
         """Monthly hours not yet given to partnerships; `rows` keeps per-initiator work O(known)."""
-        return self.capacity_hours[rows] - self.hours_used[rows]
+        return self.capacity_hours[rows] - self.memberships[rows] * self.hours_per_membership
 
+    @cached_property
     def competitor_keys(self) -> np.ndarray:
         """Equal keys mark direct competitors: SMEs of one sector at one chain stage (003 §2.1).
 
         Institutions and government never compete, so each gets a key of its own.
+        Sectors and stages never change, so the keys are computed once.
         """
         keys = -1 - np.arange(len(self), dtype=np.int64)
         firms = self.regime == Regime.COMMERCIAL
         keys[firms] = self.sector[firms] * (self.stage.max() + 1) + self.stage[firms]
         return keys
+
+    @cached_property
+    def competitor_key_list(self) -> list[int]:
+        """`competitor_keys` as a list: faster to read one organisation at a time."""
+        return self.competitor_keys.tolist()
 
     def experience_factor(self, scale: float, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Saturating effect of experience: 0 for novices, towards 1 for veterans."""
@@ -148,7 +168,7 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         expertise=portable.dirichlet_half(rng, EXPERTISE_AREAS, n),
         leadership=leadership,
         capacity_hours=capacity,
-        hours_used=np.zeros(n),
+        hours_per_membership=p.hours_per_membership,
         cash_eur=cash_ceiling.copy(),
         cash_ceiling_eur=cash_ceiling,
         income_eur=income,
@@ -241,3 +261,8 @@ AGENT_CLASSES = {
     Regime.NON_PROFIT: KnowledgeInstitution,
     Regime.PUBLIC: Government,
 }
+
+
+def create_agents(model: mesa.Model, population: Population) -> list[Organisation]:
+    """One Mesa agent per organisation, of its regime's class, in population order."""
+    return [AGENT_CLASSES[Regime(r)](model, i) for i, r in enumerate(population.regime.tolist())]

@@ -9,10 +9,24 @@ missing its planned month disappoints.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from clustersim import portable
+from clustersim.awareness import Awareness
+from clustersim.culture import mean_culture_fit, mean_culture_fits
+from clustersim.groups import group_means, members_end_to_end, pairs_sharing_a_key
+from clustersim.organisations import TYPE_NAMES, Population, Regime
 from clustersim.parameters import Parameters
+from clustersim.trust import TrustNetwork
+
+if TYPE_CHECKING:
+    from clustersim.policy import MilestonePlan, Policy
 
 
 class Cause(StrEnum):
@@ -115,6 +129,97 @@ class Partnership:
         """Months from formation to its end, or to `month` while it lives."""
         return (self.ended_month if self.ended_month is not None else month) - self.formed_month
 
+    def reach_milestone(self, month: int, plan: MilestonePlan) -> Milestone:
+        """The current milestone is reached in `month` and work starts on the next; returns
+        the one reached."""
+        reached = self.milestone
+        self.milestones_reached += 1
+        self.last_result_month = month
+        if not reached.quick_win:
+            self.main_milestones_reached += 1
+        elif self.quick_win_month is None:  # the first of a ladder of quick wins
+            self.quick_win_month = month
+        self.progress = 0.0
+        self.milestone = plan.after(self.milestones_reached)
+        self.due_month = month + self.milestone.planned_months
+        return reached
+
+    def miss_milestone(self, month: int) -> None:
+        """The planned month passed without the result: the deadline is renegotiated."""
+        self.due_month = month + self.milestone.planned_months
+
+
+def found(
+    pid: int,
+    members: list[int],
+    month: int,
+    *,
+    population: Population,
+    awareness: Awareness,
+    trust: TrustNetwork,
+    p: Parameters,
+    policy: Policy,
+    rng: np.random.Generator,
+) -> Partnership:
+    """`members` found a partnership in `month`. They pay for any subsidy application, set
+    their prior trust in each other and get to know each other's partners."""
+    part = new_partnership(
+        pid, members, month, population, p, policy, awareness.have_worked_together(members), rng
+    )
+    if part.subsidised:
+        policy.subsidy.charge_application(population.cash_eur, members)
+    trust.set_priors(members, p.formation_trust, p.reputation_weight)
+    awareness.record_partnership(members)
+    return part
+
+
+def new_partnership(
+    pid: int,
+    members: list[int],
+    month: int,
+    population: Population,
+    p: Parameters,
+    policy: Policy,
+    built_on_existing_ties: bool,
+    rng: np.random.Generator,
+) -> Partnership:
+    """A partnership of `members` formed in `month`: its leader, first milestone, subsidy,
+    composition, and each member's patience for a result (drawn here)."""
+    pop, idx = population, np.array(members)
+    firms = int((pop.regime[idx] == Regime.COMMERCIAL).sum())
+    milestone = policy.milestones.first()
+    patience = portable.lognormal(rng, portable.log(p.patience_months), 0.25, len(members))
+    return Partnership(
+        id=pid,
+        members=list(members),
+        leader=choose_leader(members, pop.leadership, p.leader_threshold),
+        formed_month=month,
+        milestone=milestone,
+        due_month=month + milestone.planned_months,
+        subsidised=policy.subsidy.eligible(firms),
+        subsidy_until_month=month + p.subsidy_months - 1,
+        managed=policy.manager.admit(pid),
+        competitor_pairs=competitor_pairs(members, pop.competitor_key_list),
+        built_on_existing_ties=built_on_existing_ties,
+        culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
+        composition={TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime},
+        patience_months=dict(zip(members, patience.tolist(), strict=True)),
+        joined_month=dict.fromkeys(members, month),
+    )
+
+
+def choose_leader(members: Sequence[int], leadership: np.ndarray, threshold: float) -> int | None:
+    """The member most inclined to lead, if anyone is inclined enough (003 §3.2.2)."""
+    inclination = leadership[members]
+    best = int(np.argmax(inclination))
+    return members[best] if inclination[best] >= threshold else None
+
+
+def competitor_pairs(members: Sequence[int], competitor_keys: list[int]) -> int:
+    """Pairs of direct competitors among `members` (plain Python: groups are small)."""
+    counts = Counter(competitor_keys[i] for i in members)
+    return sum(c * (c - 1) // 2 for c in counts.values())
+
 
 def progress_rate(
     p: Parameters,
@@ -149,3 +254,117 @@ def progress_rate(
     if subsidised:
         rate *= 1.0 - p.adverse_selection
     return rate
+
+
+@dataclass(frozen=True)
+class WorkConditions:
+    """What shapes each partnership's progress this month and stays fixed during it.
+
+    Trust is not among them: a result in one partnership builds trust the next works with.
+    """
+
+    leadership: list[float]  # the leader's propensity, 0 when nobody leads
+    min_knowledge: list[float]
+    culture_fit: list[float]
+    experience: list[float]  # members' mean experience factor
+    competitor_share: list[float]  # share of member pairs that compete directly
+    free_riders: dict[int, np.ndarray]  # by position: members far below the mean knowledge
+
+
+def work_conditions(
+    parts: Sequence[Partnership], population: Population, p: Parameters
+) -> WorkConditions:
+    """`WorkConditions` of all partnerships at once, over their members end to end."""
+    pop = population
+    idx, sizes, _ = members_end_to_end([part.members for part in parts])
+    starts = np.cumsum(sizes) - sizes
+    knowledge_mean = group_means(pop.knowledge[idx], sizes)
+    rides = pop.knowledge[idx] < p.free_rider_share * np.repeat(knowledge_mean, sizes)
+    owner = np.repeat(np.arange(len(parts)), sizes)
+    rider_owner = owner[rides]  # partnerships in order, so each one's riders are adjacent
+    groups = np.split(idx[rides], np.flatnonzero(np.diff(rider_owner)) + 1)
+    leaders = [-1 if part.leader is None else part.leader for part in parts]
+    pairs = pairs_sharing_a_key(pop.competitor_keys[idx], sizes).tolist()
+    shares = []
+    for part, competing in zip(parts, pairs, strict=True):
+        possible = part.size * (part.size - 1) / 2
+        shares.append(competing / possible if possible else 0.0)
+    return WorkConditions(
+        leadership=np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders]).tolist(),
+        min_knowledge=np.minimum.reduceat(pop.knowledge[idx], starts).tolist(),
+        culture_fit=mean_culture_fits(pop.culture[idx], sizes).tolist(),
+        experience=group_means(pop.experience_factor(p.experience_scale)[idx], sizes).tolist(),
+        competitor_share=shares,
+        free_riders=dict(zip(np.unique(rider_owner).tolist(), groups, strict=False)),
+    )
+
+
+def work_month(
+    parts: Sequence[Partnership],
+    month: int,
+    *,
+    population: Population,
+    trust: TrustNetwork,
+    p: Parameters,
+    policy: Policy,
+    rng: np.random.Generator,
+) -> list[tuple[Partnership, Milestone | None]]:
+    """A month of work for each partnership, in order; returns the milestone each
+    reached or missed (None), for those that reached or missed one.
+
+    A result releases its value and builds trust; a missed planned month disappoints;
+    free riders found out lose their partners' trust (003 §2.2).
+    """
+    if not parts:
+        return []
+    conditions = work_conditions(parts, population, p)
+    manager_boost = policy.manager.boost_at(month)
+    noise_mean = -0.5 * p.progress_noise * p.progress_noise
+    results: list[tuple[Partnership, Milestone | None]] = []
+    for k, part in enumerate(parts):
+        boost = manager_boost if part.managed else 0.0
+        rate = progress_rate(
+            p,
+            size=part.size,
+            leadership=conditions.leadership[k],
+            mean_trust=trust.mean_among(part.members),
+            min_knowledge=conditions.min_knowledge[k],
+            culture_fit=conditions.culture_fit[k],
+            competitor_share=conditions.competitor_share[k],
+            experience=conditions.experience[k],
+            manager_boost=boost,
+            subsidised=part.subsidy_active(month),
+        )
+        # Mean-one noise, so `rate` stays the expected progress.
+        part.progress += rate * portable.lognormal(rng, noise_mean, p.progress_noise)
+        if part.progress >= part.milestone.work:
+            reached = part.reach_milestone(month, policy.milestones)
+            release_benefits(population, part, reached, p.milestone_value_eur)
+            gain = p.trust_gain * (1.0 + boost)
+            keys = population.competitor_key_list
+            trust.reinforce_among(part.members, gain, keys, p.competitor_drag)
+            results.append((part, reached))
+        elif month >= part.due_month:
+            trust.disappoint_among(part.members, p.trust_loss)
+            part.miss_milestone(month)
+            results.append((part, None))
+        if k in conditions.free_riders:
+            riders = conditions.free_riders[k]
+            found = riders[rng.random(len(riders)) < p.free_rider_detection]
+            for rider in found.tolist():
+                trust.disappoint_in(rider, part.members, p.trust_loss)
+    return results
+
+
+def release_benefits(
+    population: Population, part: Partnership, reached: Milestone, milestone_value_eur: float
+) -> None:
+    """A result pays its share of a main milestone's value into members' reserves; the
+    first main milestone counts as a completed project (003 §2.2)."""
+    idx = np.array(part.members)
+    if not reached.quick_win and part.main_milestones_reached == 1:
+        population.experience[idx] += 1
+    population.cash_eur[idx] = np.minimum(
+        population.cash_eur[idx] + milestone_value_eur * reached.value_share,
+        population.cash_ceiling_eur[idx],
+    )

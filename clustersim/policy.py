@@ -9,14 +9,16 @@ never hard-codes a policy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from clustersim import portable
 from clustersim.awareness import Awareness
+from clustersim.groups import members_end_to_end, runs_without_shared_members
 from clustersim.parameters import Parameters
-from clustersim.partnership import Milestone
+from clustersim.partnership import Milestone, Partnership
 
 
 @dataclass
@@ -49,6 +51,25 @@ class StartSubsidy:
         paid = min(amount_eur, self.budget_eur - self.spent_eur)
         self.spent_eur += paid
         return paid
+
+    def charge_application(self, cash_eur: np.ndarray, members: list[int]) -> None:
+        """Members pay the application's hours, as far as their reserves stretch (003 Box 3)."""
+        cash_eur[members] = np.maximum(cash_eur[members] - self.admin_cost_eur(0), 0.0)
+
+    def member_cost_eur(self, part: Partnership, month: int, per_member_eur: float) -> float:
+        """A member's cost this month after the subsidy, which this pays out, plus reporting.
+
+        Ends the partnership's subsidy when its months are over or the budget runs dry.
+        """
+        if not part.subsidy_active(month):
+            return per_member_eur
+        wanted = self.share * per_member_eur * part.size
+        paid = self.pay(wanted)
+        part.subsidy_eur += paid
+        reporting = self.admin_cost_eur(1) - self.admin_cost_eur(0)
+        if paid < wanted or month == part.subsidy_until_month:
+            part.subsidy_until_month = month
+        return per_member_eur - paid / part.size + reporting
 
 
 @dataclass(frozen=True)
@@ -252,3 +273,37 @@ class Policy:
     def spent_eur(self) -> float:
         """Public money spent so far: subsidies plus matchmaking events."""
         return self.subsidy.spent_eur + self.matchmaking.spent_eur
+
+
+def member_costs_eur(
+    parts: Sequence[Partnership], p: Parameters, subsidy: StartSubsidy, month: int
+) -> list[float]:
+    """Each partnership's cost per member this month: preparation until its first main
+    milestone, running costs after. The subsidy budget pays first come, first served,
+    in the order of `parts`."""
+    return [
+        subsidy.member_cost_eur(
+            part,
+            month,
+            p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur,
+        )
+        for part in parts
+    ]
+
+
+def pay_costs(
+    cash_eur: np.ndarray, parts: Sequence[Partnership], costs_eur: Sequence[float]
+) -> set[tuple[int, int]]:
+    """Members pay their partnership's cost from their reserves, partnership after
+    partnership; returns the (partnership, member) pairs that could not pay."""
+    groups = [part.members for part in parts]
+    unable: set[tuple[int, int]] = set()
+    # Partnerships that share no member pay together: nobody's reserve is read twice.
+    for run in runs_without_shared_members(groups):
+        idx, sizes, _ = members_end_to_end([groups[k] for k in run])
+        own = np.repeat([costs_eur[k] for k in run], sizes)
+        can_pay = cash_eur[idx] >= own
+        cash_eur[idx[can_pay]] -= own[can_pay]
+        owner = np.repeat([parts[k].id for k in run], sizes)
+        unable.update(zip(owner[~can_pay].tolist(), idx[~can_pay].tolist(), strict=True))
+    return unable

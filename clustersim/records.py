@@ -1,5 +1,5 @@
 """What a run records besides its time series: partnerships, tie choices, memberships,
-and a plain-words event feed.
+and the events a person watching would want told.
 
 The partnership table is the basis of survival analysis: one row per partnership,
 its duration, and whether it ended (with a cause) or was censored at the horizon.
@@ -7,25 +7,142 @@ its duration, and whether it ended (with a cause) or was censored at the horizon
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from clustersim.network import group_statistics
+from clustersim.organisations import Population
 from clustersim.partner_choice import FACTORS
-from clustersim.partnership import Cause, Partnership
+from clustersim.partnership import DISSOLUTION_CAUSES, Cause, Partnership
+from clustersim.trust import TrustNetwork
+
+if TYPE_CHECKING:
+    from clustersim.formation import Invitations
+    from clustersim.policy import Policy
+
+# The model-level time series, one value per month (`month_statistics`).
+SERIES = (
+    "active_partnerships",
+    "formed",
+    "dissolved",
+    *(f"dissolved_{cause}" for cause in DISSOLUTION_CAUSES),
+    "members",
+    "mean_size",
+    "share_collaborating",
+    "share_ever_collaborated",
+    "mean_trust",
+    "subsidised_active",
+    "subsidy_spent_eur",
+    "policy_spent_eur",
+    "network_density",
+    "network_clustering",
+    "largest_component_share",
+    "clusters",
+    "mean_cluster_size",
+)
 
 
 @dataclass(frozen=True)
 class Event:
-    """Something a person watching the run would want told, in plain words."""
+    """Something a person watching the run would want told: what happened in which
+    month, to which partnership and organisations, and why. `text` says it in words."""
 
     month: int
-    kind: str  # formed, quick_win, milestone, missed, member_left, leader_lost,
-    # subsidy_ended, dissolved, completed, matchmaking
-    partnership: int
-    text: str
+    kind: str  # one of EVENT_KINDS
+    partnership: int  # -1 when it concerns no one partnership
+    organisations: tuple[int, ...] = ()  # the founders, initiator first, or who left
+    names: tuple[str, ...] = ()  # their readable names, e.g. "SME 41"
+    cause: Cause | None = None  # why a member left or a partnership dissolved
+    count: int = 0  # introductions made, milestone number, or a project's months
+    subsidised: bool = False  # a new partnership's start subsidy
+
+    @property
+    def text(self) -> str:
+        """The event in plain words, e.g. 'partnership 7 dissolved: trust collapsed'."""
+        return _WORDING[self.kind](self)
+
+
+# How a dissolution, and a single member's departure, read in the event feed.
+CAUSE_WORDS = {
+    Cause.SHOCK: "a key member was lost (owner change or champion left)",
+    Cause.CAPACITY: "members needed their time elsewhere",
+    Cause.FUNDS: "the money ran out",
+    Cause.TRUST: "trust collapsed",
+    Cause.STALLED: "it stalled without results",
+}
+LEAVE_WORDS = {
+    Cause.SHOCK: "an owner change or the loss of its champion",
+    Cause.CAPACITY: "its time was needed for core business",
+    Cause.FUNDS: "it could not pay its share",
+    Cause.TRUST: "it lost trust in its partners",
+    Cause.STALLED: "it ran out of patience waiting for results",
+}
+
+
+def _formed(e: Event) -> str:
+    n = len(e.organisations)
+    subsidy = ", subsidised" if e.subsidised else ""
+    return (
+        f"{e.names[0]} and {n - 1} partner{'s' if n > 2 else ''} formed "
+        f"partnership {e.partnership} ({n} members{subsidy})"
+    )
+
+
+_WORDING: dict[str, Callable[[Event], str]] = {
+    "formed": _formed,
+    "quick_win": lambda e: f"partnership {e.partnership} reached its quick win in month {e.month}",
+    "milestone": lambda e: f"partnership {e.partnership} reached milestone {e.count}",
+    "missed": lambda e: f"partnership {e.partnership} missed its planned milestone",
+    "member_left": lambda e: (
+        f"{e.names[0]} left partnership {e.partnership}: {LEAVE_WORDS[e.cause]}"
+    ),
+    "leader_lost": lambda e: (
+        f"partnership {e.partnership} lost its leader and nobody can take over"
+    ),
+    "subsidy_ended": lambda e: f"subsidy for partnership {e.partnership} ended",
+    "dissolved": lambda e: f"partnership {e.partnership} dissolved: {CAUSE_WORDS[e.cause]}",
+    "completed": lambda e: (
+        f"partnership {e.partnership} completed its project after {e.count} months"
+    ),
+    "matchmaking": lambda e: f"a matchmaking event made {e.count} introductions",
+}
+EVENT_KINDS = tuple(_WORDING)
+
+
+def month_statistics(
+    active: Sequence[Partnership],
+    counts: Mapping[str, int],
+    population: Population,
+    trust: TrustNetwork,
+    policy: Policy,
+    month: int,
+) -> dict[str, float]:
+    """The `SERIES` values at the end of `month`; `counts` holds the month's formations
+    and dissolutions (`formed`, `dissolved_<cause>`)."""
+    pop = population
+    sizes = [part.size for part in active]
+    dissolved = {f"dissolved_{c}": counts.get(f"dissolved_{c}", 0) for c in DISSOLUTION_CAUSES}
+    return {
+        "active_partnerships": len(active),
+        "formed": counts.get("formed", 0),
+        "dissolved": sum(dissolved.values()),
+        **dissolved,
+        "members": sum(sizes),
+        "mean_size": float(np.mean(sizes)) if sizes else 0.0,
+        "share_collaborating": float((pop.memberships > 0).mean()),
+        "share_ever_collaborated": float(pop.ever_member.mean()),
+        "mean_trust": float(np.mean([trust.mean_among(a.members) for a in active]))
+        if active
+        else 0.0,
+        "subsidised_active": sum(a.subsidy_active(month) for a in active),
+        "subsidy_spent_eur": policy.subsidy.spent_eur,
+        "policy_spent_eur": policy.spent_eur,
+        **group_statistics(len(pop), [part.members for part in active]),
+    }
 
 
 class TieLog:
@@ -36,29 +153,20 @@ class TieLog:
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
 
-    def add(
-        self,
-        month: int,
-        chooser: int,
-        candidates: np.ndarray,
-        terms: np.ndarray,
-        scores: np.ndarray,
-        decisive: np.ndarray,
-        accepted: np.ndarray,
-        partnership: int,
-    ) -> None:
-        n = len(candidates)
+    def add(self, month: int, invitations: Invitations, partnership: int) -> None:
+        """One initiator's invitations in `month`; `partnership` is -1 if none formed."""
+        n = len(invitations.invitees)
         chunk = {
             "month": np.full(n, month),
-            "chooser": np.full(n, chooser),
-            "candidate": candidates.astype(np.int64),
+            "chooser": np.full(n, invitations.initiator),
+            "candidate": invitations.invitees.astype(np.int64),
             "rank": np.arange(1, n + 1),
-            "score": scores,
-            "accepted": accepted,
+            "score": invitations.scores,
+            "accepted": invitations.accepted,
             "partnership": np.full(n, partnership),
-            "decisive_factor": np.array(FACTORS, dtype=object)[decisive],
+            "decisive_factor": np.array(FACTORS, dtype=object)[invitations.decisive],
         }
-        chunk.update({f"term_{name}": terms[:, k] for k, name in enumerate(FACTORS)})
+        chunk.update({f"term_{f}": invitations.terms[:, k] for k, f in enumerate(FACTORS)})
         self._chunks.append(chunk)
 
     def table(self) -> pd.DataFrame:

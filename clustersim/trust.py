@@ -52,6 +52,44 @@ class TrustNetwork:
         t = self.get(i, j)
         self.set(i, j, t - loss * t)
 
+    def reinforce_among(
+        self, members: list[int], gain: float, competitor_keys: list[int], competitor_drag: float
+    ) -> None:
+        """A shared result: members trust each other more, competitors more slowly (003 §3.7)."""
+        for a in members:
+            for b in members:
+                if a != b:
+                    competing = competitor_keys[a] == competitor_keys[b]
+                    self.reinforce(a, b, gain * (1.0 - competitor_drag * competing))
+
+    def disappoint_among(self, members: list[int], loss: float) -> None:
+        """A shared failure, e.g. a missed milestone: each member trusts each other less."""
+        for a in members:
+            for b in members:
+                if a != b:
+                    self.disappoint(a, b, loss)
+
+    def disappoint_in(self, culprit: int, members: list[int], loss: float) -> None:
+        """The other members trust `culprit` less, e.g. a free rider found out (003 §2.2)."""
+        for other in members:
+            if other != culprit:
+                self.disappoint(other, culprit, loss)
+
+    def set_priors(self, members: list[int], floor: float, reputation_weight: float) -> None:
+        """A new partnership's members trust each other at least `floor`, or what they
+        already did, or what shared partners pass on (003 §2.1), whichever is most.
+
+        All priors are read before any is set, so the order of pairs does not matter.
+        """
+        priors = {}
+        for a in members:
+            others = [b for b in members if b != a]
+            reputations = self.reputations_among(a, others, reputation_weight)
+            for b, reputation in zip(others, reputations, strict=True):
+                priors[a, b] = max(self.get(a, b), floor, reputation)
+        for (a, b), prior in priors.items():
+            self.set(a, b, prior)
+
     def reputation(self, i: int, j: int, weight: float) -> float:
         """Trust i may place in j through shared partners: weight * max_k t(i,k) t(k,j)."""
         best = 0.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,10 +37,9 @@ scenario = st.fixed_dictionaries(
 def check_invariants(m: ClusterModel) -> None:
     pop, p = m.population, m.p
     active = m.active_partnerships
-    # counts add up: each organisation's membership count matches the partnerships it is in
+    # the roster's indexes agree with the partnerships' members, and nobody is overbooked
     in_active = Counter(member for part in active for member in part.members)
     assert pop.memberships.tolist() == [in_active.get(i, 0) for i in range(len(pop))]
-    assert np.allclose(pop.hours_used, pop.memberships * p.hours_per_membership)
     assert (pop.hours_used <= pop.capacity_hours + 1e-9).all()
     assert m.statistics["members"] == sum(part.size for part in active)
     assert m.statistics["active_partnerships"] == len(active)

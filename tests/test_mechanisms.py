@@ -1,8 +1,13 @@
-"""Each submodel in isolation: the rules the ODD document states, one at a time."""
+"""Each submodel in isolation: the rules the ODD document states, one at a time.
+
+Submodels are functions of arrays and small objects, so most tests build only what
+the rule reads (`World`); a few check the model's bookkeeping through its public phases.
+"""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -12,12 +17,69 @@ from hypothesis import strategies as st
 from clustersim import ClusterModel, Parameters
 from clustersim.awareness import Awareness
 from clustersim.culture import culture_fit
+from clustersim.leaving import departures, dissolution_cause
+from clustersim.organisations import Population, generate_population
 from clustersim.partner_choice import FACTORS, PartnerScore
-from clustersim.partnership import Cause, progress_rate
-from clustersim.policy import ParticipantCap, StartSubsidy
+from clustersim.partnership import (
+    Cause,
+    Partnership,
+    choose_leader,
+    new_partnership,
+    progress_rate,
+    work_month,
+)
+from clustersim.policy import ParticipantCap, Policy, StartSubsidy
 from clustersim.trust import TrustNetwork
 
 from .conftest import SMALL, run_model
+
+
+@dataclass
+class World:
+    """What the submodels read and change, without a model: drawn from the parameters."""
+
+    p: Parameters
+    population: Population
+    policy: Policy
+    trust: TrustNetwork
+    rng: np.random.Generator
+
+    @classmethod
+    def of(cls, seed: int = 5, **overrides) -> World:
+        p = Parameters(**{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0, **overrides})
+        rng = np.random.default_rng(seed)
+        return cls(p, generate_population(p, rng), Policy.from_parameters(p), TrustNetwork(), rng)
+
+    def partnership(self, members: list[int], month: int = 0, pid: int = 1) -> Partnership:
+        """A partnership of `members` formed in `month`, trusting each other at formation trust."""
+        part = new_partnership(
+            pid, members, month, self.population, self.p, self.policy, False, self.rng
+        )
+        self.trust.set_priors(members, self.p.formation_trust, self.p.reputation_weight)
+        return part
+
+    def work(self, parts: list[Partnership], month: int) -> list:
+        return work_month(
+            parts,
+            month,
+            population=self.population,
+            trust=self.trust,
+            p=self.p,
+            policy=self.policy,
+            rng=self.rng,
+        )
+
+    def leavers(self, part: Partnership, month: int, unable_to_pay=frozenset()) -> list:
+        decisions = departures(
+            [part],
+            month=month,
+            population=self.population,
+            trust=self.trust,
+            p=self.p,
+            unable_to_pay=set(unable_to_pay),
+            rng=self.rng,
+        )
+        return decisions.leavers(0)
 
 
 def _twin_candidates(model: ClusterModel, chooser: int, a: int, b: int) -> None:
@@ -94,8 +156,20 @@ def test_a_partner_of_a_trusted_partner_gets_prior_trust(small_model):
     ]
     assert trust_term == pytest.approx(0.8 * 0.72)
     # ...and that prior carries into a new partnership above the formation trust
-    m._found([a, c])
+    m.found([a, c])
     assert m.trust.get(a, c) == pytest.approx(0.8 * 0.72)
+    assert m.trust.get(c, a) == m.p.formation_trust < 0.8 * 0.72  # c knows no partner of a
+
+
+def test_new_partners_start_from_the_most_trust_they_have_reason_for():
+    trust = TrustNetwork()
+    trust.set(0, 1, 0.9)  # from an earlier partnership
+    trust.set(1, 2, 0.5)
+    trust.set(0, 2, 0.1)
+    trust.set_priors([0, 1, 2], floor=0.3, reputation_weight=1.0)
+    assert trust.get(0, 1) == 0.9  # kept
+    assert trust.get(0, 2) == pytest.approx(0.45)  # via 1: 0.9 * 0.5, above the floor
+    assert trust.get(2, 0) == 0.3  # the floor
 
 
 def test_progress_slows_with_size_without_a_leader():
@@ -134,38 +208,65 @@ def test_competitors_and_culture_misfit_slow_progress():
     )
 
 
-def _pair_partnership(**overrides) -> tuple[ClusterModel, object]:
-    m = ClusterModel(seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0, **overrides})
-    m.step()
-    pid = m._found([0, 1])
-    return m, m.partnerships[pid]
+def test_a_member_who_no_longer_trusts_leaves_for_that_reason():
+    world = World.of()
+    part = world.partnership([0, 1])
+    world.trust.set(0, 1, 0.0)  # member 0 no longer trusts member 1
+    assert world.leavers(part, month=1) == [(0, Cause.TRUST)]
+
+
+def test_a_member_that_cannot_pay_leaves_because_funds_ran_out():
+    world = World.of()
+    part = world.partnership([0, 1])
+    assert world.leavers(part, month=1, unable_to_pay={(part.id, 1)}) == [(1, Cause.FUNDS)]
+
+
+def test_a_member_leaves_for_the_first_reason_that_applies():
+    world = World.of()
+    part = world.partnership([0, 1])
+    world.trust.set(1, 0, 0.0)
+    assert world.leavers(part, month=1, unable_to_pay={(part.id, 1)}) == [(1, Cause.FUNDS)]
+
+
+def test_a_partnership_left_with_one_member_dissolves_for_its_leavers_most_pressing_reason():
+    world = World.of()
+    part = world.partnership([0, 1, 2])
+    part.members = [0]  # 1 and 2 left this month
+    assert dissolution_cause(part, [Cause.TRUST, Cause.FUNDS], 1, 12) == Cause.FUNDS
+    part.members = [0, 1]
+    assert dissolution_cause(part, [Cause.FUNDS], 1, 12) is None  # two can go on
+
+
+def test_a_partnership_without_results_for_too_long_dissolves_as_stalled():
+    world = World.of(patience_months=240.0, stall_months=3)
+    part = world.partnership([0, 1])
+    month = part.formed_month + 4
+    assert world.leavers(part, month) == []  # patient members stay...
+    assert dissolution_cause(part, [], month, world.p.stall_months) == Cause.STALLED
+    assert dissolution_cause(part, [], month - 1, world.p.stall_months) is None
 
 
 def test_a_partnership_with_fewer_than_two_members_dissolves_with_its_cause():
-    m, part = _pair_partnership()
+    m = ClusterModel(seed=5, **{**SMALL, "shock_rate": 0.0, "capacity_pull_rate": 0.0})
+    m.step()
+    part = m.found([0, 1])
     m.trust.set(0, 1, 0.0)  # member 0 no longer trusts member 1
     m.decide_memberships(set())
     assert not part.active
     assert part.cause == Cause.TRUST
     assert part.members == []
-    assert m.partnerships_of(0) == [] or part.id not in m.partnerships_of(0)
+    assert part.id not in m.partnerships_of(0)
     table = m.membership_table()
     rows = table[table.partnership == part.id].set_index("organisation")
     assert rows.loc[0, "reason"] == "trust_collapsed"
     assert rows.loc[1, "reason"] == "partnership_dissolved"
 
 
-def test_a_member_that_cannot_pay_leaves_because_funds_ran_out():
-    m, part = _pair_partnership()
-    m.decide_memberships({(part.id, 1)})
-    assert part.cause == Cause.FUNDS
-
-
-def test_a_partnership_without_results_for_too_long_dissolves_as_stalled():
-    m, part = _pair_partnership(patience_months=240.0, stall_months=3)
-    m.month = part.formed_month + 4
-    m.decide_memberships(set())
-    assert part.cause == Cause.STALLED
+def test_the_most_inclined_member_leads_if_inclined_enough():
+    leadership = np.array([0.2, 0.9, 0.6])
+    assert choose_leader([0, 1, 2], leadership, 0.5) == 1
+    assert choose_leader([0, 2], leadership, 0.5) == 2
+    assert choose_leader([0, 2], leadership, 0.7) is None
 
 
 @pytest.mark.parametrize(("successor_leadership", "takes_over"), [(0.9, True), (0.1, False)])
@@ -175,7 +276,7 @@ def test_when_the_leader_leaves_another_member_leads_only_if_able(successor_lead
     )
     m.step()
     m.population.leadership[[10, 11, 12]] = [1.0, successor_leadership, 0.1]
-    part = m.partnerships[m._found([10, 11, 12])]
+    part = m.found([10, 11, 12])
     assert part.leader == 10
     for other in (11, 12):
         m.trust.set(10, other, 0.0)  # the leader loses faith and leaves
@@ -255,21 +356,39 @@ def test_quick_win_milestone_comes_due_in_its_window():
 
 
 def test_a_missed_milestone_cuts_trust():
-    m, part = _pair_partnership(base_progress=0.0)
-    before = m.trust.get(0, 1)
-    m.month = part.due_month
-    m.work_on_milestones()
-    assert m.trust.get(0, 1) < before
-    assert part.due_month > m.month  # renegotiated
+    world = World.of(base_progress=0.0)
+    part = world.partnership([0, 1])
+    before = world.trust.get(0, 1)
+    month = part.due_month
+    assert world.work([part], month) == [(part, None)]
+    assert world.trust.get(0, 1) < before
+    assert part.due_month > month  # renegotiated
 
 
 def test_reaching_a_milestone_builds_trust_and_experience():
-    m, part = _pair_partnership(base_progress=100.0)
-    before = m.trust.get(0, 1)
-    m.work_on_milestones()
-    assert part.milestones_reached == 1
-    assert m.trust.get(0, 1) > before
-    assert m.population.experience[[0, 1]].tolist() == [1, 1]
+    world = World.of()
+    part = world.partnership([0, 1])
+    part.progress = part.milestone.work  # any more work reaches it
+    before = world.trust.get(0, 1)
+    cash = world.population.cash_eur[[0, 1]].copy()
+    [(worked, reached)] = world.work([part], month=1)
+    assert worked is part and reached is not None and not reached.quick_win
+    assert part.milestones_reached == 1 and part.last_result_month == 1
+    assert world.trust.get(0, 1) > before
+    assert world.population.experience[[0, 1]].tolist() == [1, 1]
+    assert (world.population.cash_eur[[0, 1]] >= cash).all()
+
+
+def test_a_quick_win_leads_on_to_the_main_milestone():
+    world = World.of(quick_win=True, quick_win_months=8)
+    part = world.partnership([0, 1])
+    assert part.milestone.quick_win and part.due_month == 8
+    part.progress = part.milestone.work
+    [(_, reached)] = world.work([part], month=2)
+    assert reached.quick_win and part.quick_win_month == 2
+    assert not part.milestone.quick_win
+    assert part.due_month == 2 + world.p.milestone_months
+    assert world.population.experience[[0, 1]].tolist() == [0, 0]  # not yet a project done
 
 
 def test_same_regime_preference_fades_with_experience(small_model):
