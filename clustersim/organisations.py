@@ -100,53 +100,21 @@ class Population:
 
 
 def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
-    """Draw the region's organisations; SMEs first, then institutions, then government."""
+    """Draw the region's organisations; SMEs first, then institutions, then government.
+
+    The draws are made in a fixed order (positions, sizes, niches, knowledge and
+    leadership, culture, motives, ambition, expertise): the same seed, the same region.
+    """
     n_sme, n_ki, n_gov = p.n_smes, p.n_knowledge_institutions, p.n_governments
-    n = n_sme + n_ki + n_gov
     regimes = np.repeat(
         np.array([Regime.COMMERCIAL, Regime.NON_PROFIT, Regime.PUBLIC], dtype=np.int8),
         [n_sme, n_ki, n_gov],
     )
     is_sme = regimes == Regime.COMMERCIAL
-
-    centres = region.draw_centres(p.n_centres, p.region_km, rng)
-    positions = np.vstack(
-        [
-            region.scatter_around(centres, n_sme, p.centre_spread_km, p.region_km, rng),
-            region.place_in_centres(centres, n_ki + n_gov, p.region_km, rng),
-        ]
-    )
-
-    employees = np.empty(n)
-    # 003 fn. 1: small < 10, medium 10-100; SMEs stop at 250 employees.
-    employees[is_sme] = np.clip(
-        np.round(
-            portable.lognormal(
-                rng, portable.log(p.sme_median_employees), p.sme_employees_sigma, n_sme
-            )
-        ),
-        1,
-        250,
-    )
-    employees[regimes == Regime.NON_PROFIT] = INSTITUTION_EMPLOYEES[Regime.NON_PROFIT]
-    employees[regimes == Regime.PUBLIC] = INSTITUTION_EMPLOYEES[Regime.PUBLIC]
-
-    sector = np.full(n, -1, dtype=np.int64)
-    stage = np.full(n, -1, dtype=np.int64)
-    sector[is_sme] = rng.integers(0, p.n_sectors, n_sme)
-    stage[is_sme] = rng.integers(0, p.n_value_chain_stages, n_sme)
-
-    # Knowledge: institutions know most (003 §2.1), government least among institutions.
-    knowledge_beta = {Regime.COMMERCIAL: (2, 3), Regime.NON_PROFIT: (8, 2), Regime.PUBLIC: (3, 4)}
-    knowledge = np.empty(n)
-    leadership = np.empty(n)
-    for reg, (a, b) in knowledge_beta.items():
-        rows = regimes == reg
-        knowledge[rows] = rng.beta(a, b, rows.sum())
-        leadership[rows] = rng.beta(2, 4, rows.sum())
-    # 003 §3.2.2: owners of larger firms know better what they want and have more time.
-    leadership[is_sme] = np.clip(leadership[is_sme] + 0.1 * portable.log10(employees[is_sme]), 0, 1)
-
+    positions = _draw_positions(p, n_sme, n_ki + n_gov, rng)
+    employees = _draw_employees(p, regimes, rng)
+    sector, stage = _draw_niches(p, is_sme, rng)
+    knowledge, leadership = _draw_knowledge_and_leadership(regimes, employees, rng)
     capacity = np.where(
         is_sme,
         np.minimum(p.owner_hours + employees * p.hours_per_employee, p.max_sme_hours),
@@ -154,7 +122,7 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
     )
     income = np.where(is_sme, employees * p.income_eur_per_employee, p.institution_income_eur)
     cash_ceiling = np.where(is_sme, employees * p.cash_eur_per_employee, 12 * income)
-
+    n = len(regimes)
     return Population(
         regime=regimes,
         position_km=positions,
@@ -176,6 +144,70 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         memberships=np.zeros(n, dtype=np.int64),
         ever_member=np.zeros(n, dtype=bool),
     )
+
+
+def _draw_positions(
+    p: Parameters, n_smes: int, n_institutions: int, rng: np.random.Generator
+) -> np.ndarray:
+    """SMEs scattered around the centres; institutions and government in the centres."""
+    centres = region.draw_centres(p.n_centres, p.region_km, rng)
+    return np.vstack(
+        [
+            region.scatter_around(centres, n_smes, p.centre_spread_km, p.region_km, rng),
+            region.place_in_centres(centres, n_institutions, p.region_km, rng),
+        ]
+    )
+
+
+def _draw_employees(p: Parameters, regimes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Heavy-tailed SME headcounts; institutions get a fixed size."""
+    is_sme = regimes == Regime.COMMERCIAL
+    employees = np.empty(len(regimes))
+    # 003 fn. 1: small < 10, medium 10-100; SMEs stop at 250 employees.
+    employees[is_sme] = np.clip(
+        np.round(
+            portable.lognormal(
+                rng, portable.log(p.sme_median_employees), p.sme_employees_sigma, int(is_sme.sum())
+            )
+        ),
+        1,
+        250,
+    )
+    employees[regimes == Regime.NON_PROFIT] = INSTITUTION_EMPLOYEES[Regime.NON_PROFIT]
+    employees[regimes == Regime.PUBLIC] = INSTITUTION_EMPLOYEES[Regime.PUBLIC]
+    return employees
+
+
+def _draw_niches(
+    p: Parameters, is_sme: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each SME's sector and value-chain stage; -1 for institutions."""
+    n_sme = int(is_sme.sum())
+    sector = np.full(len(is_sme), -1, dtype=np.int64)
+    stage = np.full(len(is_sme), -1, dtype=np.int64)
+    sector[is_sme] = rng.integers(0, p.n_sectors, n_sme)
+    stage[is_sme] = rng.integers(0, p.n_value_chain_stages, n_sme)
+    return sector, stage
+
+
+# Knowledge: institutions know most (003 §2.1), government least among institutions.
+KNOWLEDGE_BETA = {Regime.COMMERCIAL: (2, 3), Regime.NON_PROFIT: (8, 2), Regime.PUBLIC: (3, 4)}
+
+
+def _draw_knowledge_and_leadership(
+    regimes: np.ndarray, employees: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Base knowledge by regime, and the propensity to lead, higher in larger firms."""
+    knowledge = np.empty(len(regimes))
+    leadership = np.empty(len(regimes))
+    for reg, (a, b) in KNOWLEDGE_BETA.items():
+        rows = regimes == reg
+        knowledge[rows] = rng.beta(a, b, rows.sum())
+        leadership[rows] = rng.beta(2, 4, rows.sum())
+    # 003 §3.2.2: owners of larger firms know better what they want and have more time.
+    firms = regimes == Regime.COMMERCIAL
+    leadership[firms] = np.clip(leadership[firms] + 0.1 * portable.log10(employees[firms]), 0, 1)
+    return knowledge, leadership
 
 
 class Organisation(mesa.Agent):
