@@ -21,6 +21,7 @@ from clustersim.dashboard.presets import CONFIG_ENV, load_presets
 from clustersim.dashboard.region_map import partnership_links
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
 from clustersim.dashboard.server import address, command, environment
+from clustersim.dashboard.stage import DEFAULT_SPEED
 from clustersim.parameters import ParameterError, specs
 from clustersim.survival import kaplan_meier
 
@@ -51,24 +52,33 @@ def small_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 class Page:
-    """A rendered dashboard page, driven the way a user would, plus the model it shows."""
+    """A rendered dashboard page, driven the way a user would, plus the model it runs.
+
+    Each page gets fresh per-tab state (`app.make_stages`), as a new browser tab would.
+    """
 
     def __init__(self, component, monkeypatch: pytest.MonkeyPatch, views: str) -> None:
-        self.shown: list = []
+        self.shown: list = []  # the frames the views drew, in order
         real_views = getattr(app, views)
 
         @solara.component
-        def Recorded(model):
-            self.shown.append(model)
-            return real_views(model)
+        def Recorded(frame):
+            self.shown.append(frame)
+            return real_views(frame)
 
         monkeypatch.setattr(app, views, Recorded)
+        monkeypatch.setattr(app, "STAGES", app.make_stages())
+        self.stage = app.STAGES.live if views == "LiveViews" else app.STAGES.compare
         self.box, self.rc = solara.render(
             solara.AppLayout(children=[component()]), handle_error=False
         )
 
     @property
     def model(self):
+        return self.stage.model
+
+    @property
+    def frame(self):
         return self.shown[-1]
 
     def button(self, text: str) -> v.Btn:
@@ -100,6 +110,7 @@ class Page:
         return [" ".join(map(str, w.children)) for w in self.rc.find(v.Alert).widgets]
 
     def close(self) -> None:
+        self.stage.pause()
         self.rc.close()
 
 
@@ -137,8 +148,8 @@ def test_every_control_is_present(live: Page) -> None:
         live.widget(kind, label(name))
     live.widget(v.TextField, "Seed")
     live.widget(v.Select, "Parameter to type")
-    live.widget(v.Slider, "Play Interval")
-    live.widget(v.Slider, "Render Interval")
+    assert live.widget(v.Slider, "Speed").v_model == DEFAULT_SPEED
+    assert "months per second" in live.widget(v.Slider, "Speed").label
 
 
 def test_sliders_show_units_and_stay_in_the_valid_range() -> None:

@@ -1,10 +1,12 @@
-"""The live browser dashboard: a Solara app built on Mesa's SolaraViz.
+"""The live browser dashboard: a Solara app around Mesa models.
 
 `clustersim dashboard` serves it (see `server.serve`). One module per piece:
 `presets` finds the scenario files, `scenario` is what is being run, `models` are the
-objects SolaraViz steps, `canvas`, `region_map`, `plots` and `feed` draw them,
-`controls` changes them, `compare` shows two scenarios side by side and `app` puts
-the pages together. The dashboard only reads the model; it never changes how it runs.
+objects stepped, `playback` steps them without racing the drawing, `frames` are the
+snapshots the page draws, `stage` keeps a page's run per browser tab, `canvas`,
+`region_map`, `plots` and `feed` draw frames, `controls` changes the scenario,
+`compare` shows two scenarios side by side and `app` puts the pages together. The
+dashboard only reads the model; it never changes how it runs.
 """
 
 import warnings

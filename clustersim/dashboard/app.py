@@ -1,33 +1,30 @@
 """The Solara app: a live page for one scenario and a side-by-side page for two.
 
-Both pages are Mesa `SolaraViz` views: SolaraViz brings the app bar, the Step / Play /
-Reset controller, the play and render intervals and the model_params that Reset
-rebuilds from. The dashboard adds its scenario controls, which rebuild the model as
-soon as one changes, and its views. Serve it with `clustersim dashboard`.
+Each page has a `stage.Stage`: the scenario (or pair) chosen, the model, the frame
+the page draws and the play state, kept per browser tab so that switching pages
+keeps the run. The sidebar holds the play controls and the scenario controls, which
+rebuild the model as soon as one changes; the main area draws the latest frame.
+Serve it with `clustersim dashboard`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import mesa
 import solara
-from mesa.visualization import SolaraViz
 from reacton.core import Element
 
 from clustersim.dashboard.compare import CompareViews
 from clustersim.dashboard.controls import PairControls, ScenarioControls
-from clustersim.dashboard.layout import Navigation, SidebarBelowSolaraViz
+from clustersim.dashboard.frames import pair_frame, scenario_frame
+from clustersim.dashboard.layout import Navigation
 from clustersim.dashboard.live import LiveViews
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
 from clustersim.dashboard.presets import Presets, configured_start, load_presets
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
-
-# One month per Step click, so a class can follow along; raise the render interval
-# in the sidebar to fast-forward. 100 ms between steps while playing.
-PLAY_INTERVAL_MS = 100
-RENDER_INTERVAL_STEPS = 1
+from clustersim.dashboard.stage import PlayControls, Stage, per_tab
 
 
 def starting_scenario(presets: Presets) -> Scenario:
@@ -44,63 +41,62 @@ def starting_pair(presets: Presets) -> ScenarioPair:
     return ScenarioPair(first, second)
 
 
+@dataclass(frozen=True)
+class Stages:
+    """Both pages' runs and the presets they choose from, per browser tab."""
+
+    presets: solara.Reactive[Presets]
+    live: Stage
+    compare: Stage
+
+
+def make_stages() -> Stages:
+    """Fresh per-tab state for both pages (tests make their own)."""
+    presets = per_tab(lambda: load_presets(extra=configured_start()), "presets")
+    live = Stage("live", lambda: starting_scenario(presets.peek()), ScenarioModel, scenario_frame)
+    compare = Stage("compare", lambda: starting_pair(presets.peek()), ComparisonModel, pair_frame)
+    return Stages(presets, live, compare)
+
+
+STAGES = make_stages()
+
+
 @solara.component
 def DashboardPage(
-    choice: solara.Reactive[Any],
-    build: Callable[[solara.Reactive[Any]], mesa.Model],
-    parameter: str,
+    stage: Stage,
     title: str,
     controls: Callable[[Any, Callable[[Any], None]], Element],
-    views: Callable[[mesa.Model], Element],
+    views: Callable[[Any], Element],
 ):
-    """A SolaraViz page whose model is rebuilt from `choice` as soon as a control changes it.
+    """A page drawing `stage`'s latest frame, with its play and scenario controls.
 
-    `build(choice)` makes the model; SolaraViz's Reset does the same through
-    `model_params={parameter: choice}`. `controls(chosen, rebuild)` go in the sidebar,
-    `views(model)` in the main area.
+    `controls(chosen, choose)` go in the sidebar below the play controls,
+    `views(frame)` in the main area. Leaving the page pauses its run.
     """
-    model = solara.use_reactive(solara.use_memo(lambda: build(choice), []))
-    # Owned here, so the sliders keep their values when SolaraViz is drawn afresh.
-    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
-    render_interval = solara.use_reactive(RENDER_INTERVAL_STEPS)
-    # SolaraViz disables Step and Play once a run ends and only its Reset enables them
-    # again. A model rebuilt after the end gets a fresh SolaraViz, which starts enabled.
-    # (Only then: while a run plays, SolaraViz's play loop must not lose its controller.)
-    fresh_starts, set_fresh_starts = solara.use_state(0)
-
-    def rebuild(changed: Any) -> None:
-        if changed == choice.value:
-            return
-        if not model.value.running:
-            set_fresh_starts(lambda n: n + 1)
-        choice.set(changed)
-        model.set(build(choice))
-
+    frame = stage.frame.value
+    solara.use_effect(lambda: stage.pause, [])  # the cleanup runs when the page goes
+    # Runs after the frame's pictures were made and sent: the player may step on.
+    solara.use_effect(lambda: stage.drawn(frame), [frame])
     with solara.Column(gap="0px") as page:
         Navigation()
-        SolaraViz(
-            model,
-            model_params={parameter: choice},  # so Reset restarts what is on screen now
-            name=title,
-            play_interval=play_interval,
-            render_interval=render_interval,
-        ).key(f"solaraviz-{fresh_starts}")
-        SidebarBelowSolaraViz(children=[controls(choice.value, rebuild)])
-        views(model.value)
+        with solara.AppBar():
+            solara.AppBarTitle(title)
+        with solara.Sidebar():
+            PlayControls(stage)
+            controls(stage.choice.value, stage.choose)
+        views(frame)
     return page
 
 
 @solara.component
 def LivePage():
     """One scenario: map, event feed and live plots, with its controls."""
-    presets = solara.use_memo(lambda: load_presets(extra=configured_start()), [])
-    scenario = solara.use_reactive(solara.use_memo(lambda: starting_scenario(presets), []))
+    stages = STAGES
+    presets = stages.presets.value
     return DashboardPage(
-        scenario,
-        ScenarioModel,
-        "scenario",
-        title=f"clustersim: {scenario.value.title}",
-        controls=lambda chosen, rebuild: ScenarioControls(chosen, presets, on_scenario=rebuild),
+        stages.live,
+        title=f"clustersim: {stages.live.choice.value.title}",
+        controls=lambda chosen, choose: ScenarioControls(chosen, presets, on_scenario=choose),
         views=LiveViews,
     )
 
@@ -108,14 +104,12 @@ def LivePage():
 @solara.component
 def ComparePage():
     """Two presets with the same seed, stepped together, their key views side by side."""
-    presets = solara.use_memo(lambda: load_presets(extra=configured_start()), [])
-    pair = solara.use_reactive(solara.use_memo(lambda: starting_pair(presets), []))
+    stages = STAGES
+    presets = stages.presets.value
     return DashboardPage(
-        pair,
-        ComparisonModel,
-        "pair",
-        title=f"Side by side: {pair.value.title}",
-        controls=lambda chosen, rebuild: PairControls(chosen, presets, on_pair=rebuild),
+        stages.compare,
+        title=f"Side by side: {stages.compare.choice.value.title}",
+        controls=lambda chosen, choose: PairControls(chosen, presets, on_pair=choose),
         views=CompareViews,
     )
 

@@ -1,6 +1,6 @@
 """Controls: pick a preset, move the policy levers and main parameters, set the seed.
 
-The sliders and switches are Mesa `model_params` entries drawn by SolaraViz's own
+The sliders and switches are Mesa `model_params` entries drawn by Mesa's
 `UserInputs`, labelled with their units and bounded by the parameter's valid range
 (`parameters.specs()`), narrowed to a range that is useful on a slider. Any numeric
 parameter can also be typed exactly. Every change goes through `Scenario`, which

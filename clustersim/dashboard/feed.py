@@ -7,11 +7,14 @@ its quick win or dissolved. The sentences are the model's own (`ClusterModel.eve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import solara
 
-from clustersim.model import ClusterModel
 from clustersim.records import Event
+
+if TYPE_CHECKING:
+    from clustersim.dashboard.frames import ScenarioFrame
 
 SHOWN = 12
 
@@ -43,12 +46,12 @@ def sentence(event: Event) -> str:
 
 
 @solara.component
-def EventFeed(model: ClusterModel, month: int):
-    """The last events of the run at `month`, newest first, with a count of all so far."""
-    shown = solara.use_memo(lambda: latest(model.events), [model, len(model.events)])
+def EventFeed(frame: ScenarioFrame):
+    """The last events of the run up to the frame's month, newest first, with a count."""
+    shown = solara.use_memo(lambda: latest(frame.events), [frame])
     with solara.Column(gap="2px", style={"padding": "8px", "overflow-y": "auto"}) as feed:
         solara.Text(
-            f"What happened up to month {month}: {len(model.events)} events, newest first",
+            f"What happened up to month {frame.month}: {len(frame.events)} events, newest first",
             classes=["feed-title"],
         )
         if not shown:

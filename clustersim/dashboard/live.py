@@ -1,17 +1,16 @@
 """The live page's views: what is running, the region map, the event feed and the plots.
 
-One component listens for Mesa's "model stepped" signal and hands every view the
-month. Solara renders once per listener, walking the whole page each time, so one
-listener instead of one per view makes a step several times cheaper.
+They draw one frame (`frames.ScenarioFrame`), the snapshot taken after the latest
+step, and never read the model, which may be stepping in another thread. The page
+hands them each new frame, so one render pass redraws them all.
 """
 
 from __future__ import annotations
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from clustersim.dashboard.feed import EventFeed
-from clustersim.dashboard.models import ScenarioModel
+from clustersim.dashboard.frames import ScenarioFrame
 from clustersim.dashboard.plots import (
     ACTIVE,
     COLLABORATING,
@@ -27,25 +26,23 @@ LIVE_CHARTS = (ACTIVE, TURNOVER, COLLABORATING, TRUST, SUBSIDY)
 
 
 @solara.component
-def LiveViews(model: ScenarioModel):
-    """The scenario and month, map and feed, then the plots; redrawn once per month."""
-    update_counter.get()
-    month = model.month
+def LiveViews(frame: ScenarioFrame):
+    """The scenario and month, map and feed, then the plots, as of one frame."""
     with solara.Column(style={"padding": "0 8px"}) as views:
         solara.Text(
-            f"Running: {model.scenario.title}. Month {month} of {model.p.months}, "
-            f"{len(model.active_partnerships)} active partnerships.",
+            f"Running: {frame.scenario.title}. Month {frame.month} of {frame.months}, "
+            f"{frame.active} active partnerships.",
             classes=["run-status"],
         )
         with solara.ColumnsResponsive(default=[12, 12], large=[7, 5]):
             with solara.Card(margin=0):
-                RegionMap(model, month)
+                RegionMap(frame)
             with solara.Card(margin=0, style={"max-height": "620px", "overflow-y": "auto"}):
-                EventFeed(model, month)
+                EventFeed(frame)
         with solara.ColumnsResponsive(default=12, large=6, xlarge=4):
             for chart in LIVE_CHARTS:
                 with solara.Card(margin=0):
-                    SeriesPlot(model, month, chart)
+                    SeriesPlot(frame, chart)
             with solara.Card(margin=0):
-                SurvivalPlot(model, month)
+                SurvivalPlot(frame)
     return views

@@ -1,9 +1,6 @@
-"""The models SolaraViz steps: one scenario, or two side by side.
+"""The models the dashboard steps: one scenario, or two side by side.
 
-SolaraViz's Reset button re-creates its model as `type(model)(**model_params)`, with the
-`model_params` it captured when the page was first shown. Both models here can take the
-reactive scenario itself as that parameter, so Reset restarts whatever is on screen now
-rather than what was there when the page opened.
+Both also take a reactive scenario (its value is used), as Mesa's SolaraViz passes it.
 """
 
 from __future__ import annotations

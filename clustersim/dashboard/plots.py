@@ -2,15 +2,17 @@
 
 Each plot keeps its axes fixed for as long as it can, the month axis spanning the whole
 run and the value axis growing in round steps, so its background is drawn once and
-a new month only redraws the lines (see `canvas.LayeredFigure`). A plot is redrawn
-only when the model or its month changes, not on every re-render, and a plot outlives
-the model it shows: after a rebuild with the same horizon it keeps its background.
+a new month only redraws the lines (see `canvas.LayeredFigure`). A plot draws from a
+frame (`frames.ScenarioFrame`), never from the model, and is redrawn only for a new
+frame, not on every re-render; it outlives the model it shows: after a rebuild with
+the same horizon it keeps its background.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,9 @@ from matplotlib.figure import Figure
 from clustersim.dashboard.canvas import LayeredFigure
 from clustersim.model import ClusterModel
 from clustersim.survival import kaplan_meier
+
+if TYPE_CHECKING:
+    from clustersim.dashboard.frames import ScenarioFrame
 
 FIGURE_SIZE = (5.0, 3.0)  # inches; the picture scales to its panel
 COLOURS = ("#4c72b0", "#dd8452", "#55a868")
@@ -167,12 +172,11 @@ class SurvivalDrawing:
         )
         self.curve = self.plot.line("survival", COLOURS[0], lw=1.5, drawstyle="steps-post")
 
-    def render(self, model: ClusterModel) -> bytes:
-        months, alive = survival_curve(model)
+    def render(self, frame: ScenarioFrame) -> bytes:
+        """PNG of the survival curve as of the frame's month."""
+        months, alive = frame.survival
         self.curve.set_data(months, alive)
-        table_size = len(model.partnerships)
-        ended = sum(part.ended_month is not None for part in model.partnerships.values())
-        self.plot.now.set_text(f"{table_size} formed, {ended} dissolved")
+        self.plot.now.set_text(f"{frame.formed} formed, {frame.dissolved} dissolved")
         return self.plot.layers.png()
 
 
@@ -181,18 +185,16 @@ def _number(value: float) -> str:
 
 
 @solara.component
-def SeriesPlot(model: ClusterModel, month: int, chart: Chart, at_least: float = 0.0):
-    """One chart of the model's monthly series at `month`; drawn again only when it changes."""
-    drawing = solara.use_memo(lambda: SeriesDrawing(chart, model.p.months), [chart, model.p.months])
-    image = solara.use_memo(
-        lambda: drawing.render(model.series(), at_least), [model, month, at_least]
-    )
+def SeriesPlot(frame: ScenarioFrame, chart: Chart, at_least: float = 0.0):
+    """One chart of the frame's monthly series; drawn again only for a new frame."""
+    drawing = solara.use_memo(lambda: SeriesDrawing(chart, frame.months), [chart, frame.months])
+    image = solara.use_memo(lambda: drawing.render(frame.series, at_least), [frame, at_least])
     return solara.Image(image, width="100%")
 
 
 @solara.component
-def SurvivalPlot(model: ClusterModel, month: int):
-    """The running Kaplan-Meier curve at `month`; drawn again only when it changes."""
-    drawing = solara.use_memo(lambda: SurvivalDrawing(model.p.months), [model.p.months])
-    image = solara.use_memo(lambda: drawing.render(model), [model, month])
+def SurvivalPlot(frame: ScenarioFrame):
+    """The running Kaplan-Meier curve of the frame; drawn again only for a new frame."""
+    drawing = solara.use_memo(lambda: SurvivalDrawing(frame.months), [frame.months])
+    image = solara.use_memo(lambda: drawing.render(frame), [frame])
     return solara.Image(image, width="100%")

@@ -10,6 +10,7 @@ lead (then from its first member), coloured by the mean trust among its members.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import solara
@@ -22,6 +23,9 @@ from matplotlib.lines import Line2D
 from clustersim.dashboard.canvas import LayeredFigure
 from clustersim.model import ClusterModel
 from clustersim.organisations import Regime
+
+if TYPE_CHECKING:
+    from clustersim.dashboard.frames import Region, ScenarioFrame
 
 # How each type is drawn: legend label, marker, colour.
 TYPE_STYLES = {
@@ -67,11 +71,10 @@ def marker_sizes(employees: np.ndarray) -> np.ndarray:
 
 
 class RegionDrawing:
-    """The map of one model: static organisations, live members, links and title."""
+    """The map of one model's region: static organisations, live members, links and title."""
 
-    def __init__(self, model: ClusterModel) -> None:
-        pop = model.population
-        side = model.p.region_km
+    def __init__(self, region: Region) -> None:
+        side = region.side_km
         figure = Figure(figsize=(5.4, 5.0), dpi=100, layout="constrained")
         self.layers = LayeredFigure(figure)
         ax = figure.add_subplot()
@@ -81,9 +84,9 @@ class RegionDrawing:
         ax.set_xlabel("km")
         ax.set_ylabel("km")
         ax.tick_params(labelsize=8)
-        self._regime = pop.regime
-        self._position = pop.position_km
-        self._sizes = marker_sizes(pop.employees)
+        self._regime = region.regime
+        self._position = region.position_km
+        self._sizes = marker_sizes(region.employees)
         norm = Normalize(0.0, 1.0)
         # Links first, so member markers are drawn over them.
         self._led = self.layers.live(LineCollection([], cmap=TRUST_COLOURS, norm=norm, lw=1.6))
@@ -95,9 +98,9 @@ class RegionDrawing:
         self._members = {}
         handles = []
         for regime, (label, marker, colour) in TYPE_STYLES.items():
-            mine = pop.regime == regime
+            mine = region.regime == regime
             ax.scatter(
-                *pop.position_km[mine].T,
+                *region.position_km[mine].T,
                 s=self._sizes[mine],
                 marker=marker,
                 c=colour,
@@ -126,28 +129,27 @@ class RegionDrawing:
         colourbar.ax.tick_params(labelsize=7)
         self._title = self.layers.live(ax.set_title("", fontsize=10))
 
-    def render(self, model: ClusterModel) -> bytes:
-        """PNG of the map at the model's current month."""
-        in_partnership = model.population.memberships > 0
+    def render(self, frame: ScenarioFrame) -> bytes:
+        """PNG of the map at the frame's month."""
+        in_partnership = frame.in_partnership
         for regime, scatter in self._members.items():
             shown = in_partnership & (self._regime == regime)
             scatter.set_offsets(self._position[shown])
             scatter.set_sizes(self._sizes[shown])
-        links = partnership_links(model)
+        links = frame.links
         for collection, mask in ((self._led, links.led), (self._leaderless, ~links.led)):
             collection.set_segments(links.segments[mask])
             collection.set_array(links.trust[mask])
-        active = len(model.active_partnerships)
         self._title.set_text(
-            f"Month {model.month}: {active} active partnerships, "
+            f"Month {frame.month}: {frame.active} active partnerships, "
             f"{in_partnership.mean():.0%} of organisations in one"
         )
         return self.layers.png()
 
 
 @solara.component
-def RegionMap(model: ClusterModel, month: int):
-    """The map at `month`; drawn again only when the model or the month changes."""
-    drawing = solara.use_memo(lambda: RegionDrawing(model), [model])
-    image = solara.use_memo(lambda: drawing.render(model), [model, month])
+def RegionMap(frame: ScenarioFrame):
+    """The map of a frame; drawn again only for a new frame, its background once per model."""
+    drawing = solara.use_memo(lambda: RegionDrawing(frame.region), [frame.region])
+    image = solara.use_memo(lambda: drawing.render(frame), [frame])
     return solara.Image(image, width="100%")
