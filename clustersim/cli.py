@@ -58,7 +58,7 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _positive_int(name: str, most: int | None = None):
+def _positive_int(name: str, most: int | None = None, least: int = 0):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -66,8 +66,8 @@ def _positive_int(name: str, most: int | None = None):
             raise argparse.ArgumentTypeError(
                 f"{name} must be a whole number, got {text!r}"
             ) from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{name} must be {least} or more, got {value}")
         if most is not None and value > most:
             raise argparse.ArgumentTypeError(f"{name} must be at most {most}, got {value}")
         return value
@@ -214,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     dashboard.add_argument(
-        "--port", type=_positive_int("--port", 65535), default=8765, help="port (default 8765)"
+        "--port",
+        type=_positive_int("--port", 65535, least=1),
+        default=8765,
+        help="port (default 8765)",
     )
     dashboard.add_argument(
         "--config",
@@ -436,9 +439,20 @@ def _export(args: argparse.Namespace) -> None:
     from clustersim.experiment.store import ResultStore
 
     out = args.out or args.results / "csv"
-    counts = export_csv(ResultStore.existing(args.results), out)
+    store = ResultStore.existing(args.results)
+    counts = export_csv(store, out)
     for table, rows in counts.items():
         print(f"{out / (table + '.csv')}: {rows} rows")
+    done = store.completed()
+    missing = [run.run_id for run in store.runs if run.run_id not in done]
+    if missing:  # a partial export must not pass for the whole experiment
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        print(
+            f"clustersim: warning: exported {len(done)} of {len(store.runs)} designed runs; "
+            f"{len(missing)} not done ({shown}); run the same compare or sweep command to "
+            "finish them, then export again",
+            file=sys.stderr,
+        )
 
 
 def _dashboard(args: argparse.Namespace) -> None:
@@ -467,11 +481,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = args.handler(args)
     except _user_errors() as exc:
-        print(f"clustersim: error: {exc}", file=sys.stderr)
+        print(f"clustersim: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a folder not writable, a disk full: the user's to fix too
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"clustersim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        what = " ".join(str(exc.strerror or exc).split())  # one line, whatever the library
+        print(f"clustersim: error: {where}{what}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("clustersim: interrupted", file=sys.stderr)

@@ -155,7 +155,7 @@ def run_experiment(
     """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
     store = ResultStore.open(out_dir, experiment)
     runs = experiment.runs()
-    done = store.completed()
+    done = store.completed(verify=True)  # a damaged file's run is redone
     queue: deque[RunSpec] = deque(r for r in runs if r.run_id not in done)
     attempts: dict[str, int] = {}
     failed: list[str] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from clustersim.experiment.store import TABLES, ResultStore
+from clustersim.experiment.store import TABLES, ResultStore, damaged_error
 
 
 def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
@@ -26,7 +26,10 @@ def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
                 target.write_text("")
                 counts[table] = 0
                 continue
-            relation = con.read_parquet(files, hive_partitioning=True)
-            relation.write_csv(str(target))
-            counts[table] = relation.count("*").fetchall()[0][0]
+            try:
+                relation = con.read_parquet(files, hive_partitioning=True)
+                relation.write_csv(str(target))
+                counts[table] = relation.count("*").fetchall()[0][0]
+            except duckdb.Error as exc:
+                raise damaged_error(files, exc) from None
     return counts

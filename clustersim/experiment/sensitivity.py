@@ -62,10 +62,14 @@ def analyse(root: Path, outputs: tuple[str, ...] = DEFAULT_OUTPUTS) -> dict[str,
             f"morris, this one is {design.get('method') or design['kind']}"
         )
     runs = read_table(root, "runs")
-    unknown = [o for o in outputs if o not in runs.columns]
+    # Outputs are the runs' numeric results, not the columns that say which run it was.
+    labels = ("run_id", "seed", "scenario", "point", "replication")
+    choices = [c for c in runs.select_dtypes("number").columns if c not in labels]
+    unknown = [o for o in outputs if o not in choices]
     if unknown:
-        choices = ", ".join(c for c in runs.columns if c not in ("run_id", "seed"))
-        raise SensitivityError(f"unknown output {unknown[0]}; choose from {choices}")
+        raise SensitivityError(
+            f"--output {unknown[0]}: not a run-level output; choose from {', '.join(choices)}"
+        )
     dims = [Dimension(**d) for d in design["dimensions"]]
     problem = salib_problem(dims)
     means = point_means(runs, outputs, design["points"], design["replications"])

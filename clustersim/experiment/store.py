@@ -94,6 +94,11 @@ class ResultStore:
         store = cls(root, [_key(run) for run in experiment.runs()])
         if store.manifest_path.exists():
             manifest = store.read_manifest()
+            if "experiment_sha256" not in manifest:
+                raise StoreError(
+                    f"{store.manifest_path}: is damaged or not a compare's or sweep's (it "
+                    "names no experiment); use a new --out folder"
+                )
             if manifest.get("experiment_sha256") != experiment.sha256:
                 raise StoreError(
                     f"{store.root}: holds results of a different experiment "
@@ -121,8 +126,22 @@ class ResultStore:
                 f"{root}: not an experiment results folder (no manifest.json); "
                 "give the folder that compare or sweep wrote"
             )
-        manifest = json.loads(manifest_path.read_text())
-        return cls(root, [RunKey(**run) for run in manifest["runs"]])
+        manifest = _load_manifest(manifest_path)
+        if manifest.get("kind") == "run" or "config_sha256" in manifest:
+            raise StoreError(
+                f"{root}: is the folder of one `clustersim run`, not of a compare or sweep; "
+                "its tables are the .parquet files in it (read them with pandas or DuckDB)"
+            )
+        runs, design = manifest.get("runs"), manifest.get("design")
+        try:
+            if not isinstance(design, dict):
+                raise TypeError("no design")
+            return cls(root, [RunKey(**run) for run in runs])
+        except TypeError:
+            raise StoreError(
+                f"{manifest_path}: is damaged (its list of runs or design is missing or "
+                "malformed); restore it, or run the experiment again into a new --out folder"
+            ) from None
 
     def finish(self, failed: int) -> None:
         manifest = self.read_manifest()
@@ -149,31 +168,38 @@ class ResultStore:
         done: dict[str, dict[str, int]] = {}
         if not self.status_path.exists():
             return done
-        with open(self.status_path, encoding="utf-8") as handle:
+        with open(self.status_path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut off by a crash: that run is simply not done
-                if entry.get("status") == "done":
+                if _done_entry(entry):
                     done[entry["run"]] = entry["rows"]
         return done
 
-    def completed(self) -> set[str]:
-        """Ids of runs whose every file is present, readable and of the logged size."""
+    def completed(self, verify: bool = False) -> set[str]:
+        """Ids of runs whose every file is present, readable and of the logged size.
+
+        With `verify`, every file is read in full, its page checksums checked, so a file
+        with damaged data pages behind an intact footer is not taken as done (resume).
+        """
         logged = self.logged_done()
         return {
             run.run_id
             for run in self.runs
-            if run.run_id in logged and self._intact(run, logged[run.run_id])
+            if run.run_id in logged and self._intact(run, logged[run.run_id], verify)
         }
 
-    def _intact(self, run: RunKey, rows: dict[str, int]) -> bool:
+    def _intact(self, run: RunKey, rows: dict[str, int], verify: bool) -> bool:
         for table in TABLES:
+            path = run_path(self.data_dir, table, run)
             try:
-                if pq.read_metadata(run_path(self.data_dir, table, run)).num_rows != rows[table]:
+                if pq.read_metadata(path).num_rows != rows[table]:
                     return False
             except (OSError, KeyError, ValueError, pa.ArrowException):
+                return False
+            if verify and damage(path) is not None:
                 return False
         return True
 
@@ -189,12 +215,31 @@ class ResultStore:
 
     # ------------------------------------------------------------ manifest
     def read_manifest(self) -> dict[str, Any]:
-        return json.loads(self.manifest_path.read_text())
+        return _load_manifest(self.manifest_path)
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         temporary = self.manifest_path.with_name(".manifest.json.tmp")
         temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         os.replace(temporary, self.manifest_path)
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    """A results folder's manifest as a dict; a damaged one is a StoreError naming it."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        manifest = None
+    except json.JSONDecodeError as exc:
+        raise StoreError(
+            f"{path}: is damaged (not valid JSON: {exc.msg} at line {exc.lineno}); restore it, "
+            "or run the experiment again into a new --out folder"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise StoreError(
+            f"{path}: is damaged (not a JSON object of UTF-8 text); restore it, or run the "
+            "experiment again into a new --out folder"
+        )
+    return manifest
 
 
 def read_table(root: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -205,21 +250,52 @@ def read_table(root: Path, table: str, columns: list[str] | None = None) -> pd.D
 def _read_files(root: Path, table: str, files: list[str], columns: list[str] | None):
     if not files:
         return pd.DataFrame()
+    checked = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
     layout = {
-        "format": "parquet",
+        "format": ds.ParquetFileFormat(default_fragment_scan_options=checked),
         "partitioning": ds.partitioning(flavor="hive"),
         "partition_base_dir": str(Path(root) / "data" / table),
     }
-    # A run without partnerships writes empty columns of type null; the dataset would take
-    # the first file's types for all, so the files' types are unified first.
-    unified = pa.unify_schemas([pq.read_schema(f) for f in files])
-    partitions = [f for f in ds.dataset(files, **layout).schema if f.name not in unified.names]
-    dataset = ds.dataset(files, schema=pa.schema([*unified, *partitions]), **layout)
-    frame = dataset.to_table(columns=columns).to_pandas()
+    try:
+        # A run without partnerships writes empty columns of type null; the dataset would
+        # take the first file's types for all, so the files' types are unified first.
+        unified = pa.unify_schemas([pq.read_schema(f) for f in files])
+        found = ds.dataset(files, **layout).schema
+        partitions = [f for f in found if f.name not in unified.names]
+        dataset = ds.dataset(files, schema=pa.schema([*unified, *partitions]), **layout)
+        frame = dataset.to_table(columns=columns).to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise damaged_error(files, exc) from None
     for column in PARTITIONS:
         if column in frame:
             frame[column] = frame[column].astype(str if column == "scenario" else np.int64)
     return frame
+
+
+def damage(path: Path | str) -> str | None:
+    """Why a Parquet file cannot be read in full with its page checksums; None if it can."""
+    try:
+        pq.read_table(path, page_checksum_verification=True)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return one_line(exc)
+    return None
+
+
+def damaged_error(files: list[str], error: BaseException) -> StoreError:
+    """The one-line error for a failed read: the first damaged file by name, and the fix."""
+    for path in files:
+        why = damage(path)
+        if why is not None:
+            return StoreError(
+                f"{path}: damaged ({why}); run the same compare or sweep command again, "
+                "which redoes that run"
+            )
+    return StoreError(f"cannot read the results ({one_line(error)})")
+
+
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line, as errors are shown to the user."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _new_manifest(exp: Experiment) -> dict[str, Any]:
@@ -244,6 +320,16 @@ def _new_manifest(exp: Experiment) -> dict[str, Any]:
         "host": socket.gethostname(),
         "started": _now(),
     }
+
+
+def _done_entry(entry: Any) -> bool:
+    """Whether a status line says a run is done, in the shape the store writes; else ignored."""
+    return (
+        isinstance(entry, dict)
+        and entry.get("status") == "done"
+        and isinstance(entry.get("run"), str)
+        and isinstance(entry.get("rows"), dict)
+    )
 
 
 def _key(run: RunSpec) -> RunKey:

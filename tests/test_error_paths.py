@@ -1,0 +1,134 @@
+"""Every damaged or mistaken input to the results commands ends in one line, never a
+traceback: a run's folder given to report, labels given as outputs, a damaged manifest,
+a status line of the wrong shape, a damaged data page, an incomplete export."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clustersim.experiment.store import ResultStore, run_path
+from tests.test_experiments import run as run_serially
+from tests.test_experiments import write_compare, write_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "configs" / "baseline.toml"
+
+
+def clustersim(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "clustersim", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit 2 and one error line, the last (compare may say what it starts first)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("clustersim: error: ")]
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
+    for word in words:
+        assert word in errors[0], errors[0]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    """A finished compare, a finished Morris sweep and a single run's folder."""
+    here = tmp_path_factory.mktemp("results")
+    experiment = write_compare(here, replications=2, months=6)
+    run_serially(experiment, here / "compare")
+    sweep = here / "sweep_files"
+    sweep.mkdir()
+    run_serially(write_sweep(sweep, "morris", samples=2), here / "morris")
+    single = clustersim("run", BASELINE, "--months", "3", "--out", here / "run")
+    assert single.returncode == 0, single.stderr
+    return {"experiment": experiment, **{n: here / n for n in ("compare", "morris", "run")}}
+
+
+def copy(folders: dict[str, Path], name: str, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(folders[name], tmp_path / name))
+
+
+def damage_data_pages(path: Path) -> None:
+    """Scramble the bytes between the magic number and the footer: the footer stays intact."""
+    data = bytearray(path.read_bytes())
+    footer = len(data) - 8 - struct.unpack("<I", data[-8:-4])[0]
+    for i in range(20, footer - 20):
+        data[i] = (data[i] * 7 + 13) % 256
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("command", [["report"], ["sensitivity"], ["export", "--csv"]])
+def test_a_single_runs_folder_given_to_a_results_command(folders, command):
+    result = clustersim(*command, folders["run"])
+    assert_one_line_error(result, str(folders["run"]), "one `clustersim run`")
+
+
+@pytest.mark.parametrize("label", ["scenario", "run_id", "point", "seed", "nonsense"])
+def test_sensitivity_of_a_label_or_unknown_column(folders, label):
+    result = clustersim("sensitivity", folders["morris"], "--output", label)
+    assert_one_line_error(result, f"--output {label}", "survival_36")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"runs": [', b"[1, 2]\n", b"\xff\xfe not text", b'{"design": {}}\n', b'{"runs": [3]}'],
+)
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_damaged_manifest(folders, tmp_path, text, command):
+    out = copy(folders, "compare", tmp_path)
+    (out / "manifest.json").write_bytes(text)
+    args = [folders["experiment"], "--out", out, "--serial"] if command == "compare" else [out]
+    result = clustersim(command, *args)
+    assert_one_line_error(result, "manifest.json", "damaged")
+
+
+def test_status_lines_of_the_wrong_shape_are_not_runs(folders, tmp_path):
+    out = copy(folders, "compare", tmp_path)
+    with open(out / "status.jsonl", "ab") as log:
+        log.write(b'[1, 2]\n"done"\n3\nnull\n{"run": "baseline-r000", "status": "done"}\n')
+        log.write(b'{"run": 7, "status": "done", "rows": {}}\n\xff\xfe\n')
+    assert clustersim("report", out).returncode == 0
+    resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "4 of 4 runs done (4 from before, 0 now)" in resumed.stderr
+
+
+@pytest.mark.parametrize("command", [["report"], ["export", "--csv"]])
+def test_a_damaged_data_page_is_named_then_redone(folders, tmp_path, command):
+    out = copy(folders, "compare", tmp_path)
+    victim = run_path(out / "data", "partnerships", ResultStore.existing(out).runs[0])
+    damage_data_pages(victim)
+    result = clustersim(*command, out)
+    assert_one_line_error(result, str(victim), "damaged", "run the same compare")
+    resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
+    assert "(3 from before, 1 now)" in resumed.stderr, resumed.stderr
+    assert clustersim(*command, out).returncode == 0
+
+
+def test_an_incomplete_export_names_the_missing_runs(folders, tmp_path):
+    out = copy(folders, "compare", tmp_path)
+    lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
+    (out / "status.jsonl").write_text("".join(x for x in lines if "quick_win-r001" not in x))
+    result = clustersim("export", out, "--csv")
+    assert result.returncode == 0, result.stderr
+    assert "clustersim: warning: exported 3 of 4 designed runs" in result.stderr
+    assert "quick_win-r001" in result.stderr
+    complete = clustersim("export", folders["compare"], "--csv", "--out", tmp_path / "csv")
+    assert "warning" not in complete.stderr
+
+
+def test_dashboard_port_0_is_refused():
+    result = clustersim("dashboard", "--port", "0")
+    assert result.returncode == 2 and "--port must be 1 or more, got 0" in result.stderr
+    assert "Traceback" not in result.stderr
