@@ -12,12 +12,19 @@ members dissolves, and its cause is recorded.
 
 One step is one month. The state of all organisations lives in numpy arrays
 (`Population`); the Mesa agents give them identity and a place in Mesa's space.
+
+Each submodel is a function in the module of its concept: `formation` and
+`acceptance`, `partnership` (founding, work, milestones, leader choice), `policy`
+(payments), `leaving`, `culture` and `trust`. The model holds the state, runs the
+submodels in the order of the ODD schedule (`step`), keeps the books (`membership`,
+`records`) and is Mesa's face.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections import Counter
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -32,19 +39,11 @@ from clustersim.membership import Roster
 from clustersim.organisations import TYPE_NAMES, Organisation, create_agents, generate_population
 from clustersim.parameters import Parameters, specs
 from clustersim.partner_choice import PartnerScore
-from clustersim.partnership import (
-    Cause,
-    Partnership,
-    choose_leader,
-    found,
-    work_month,
-)
+from clustersim.partnership import Cause, Partnership, choose_leader, found_partnership, work_month
 from clustersim.policy import Policy, member_costs_eur, pay_costs
 from clustersim.records import SERIES, Event, TieLog, month_statistics, partnership_table
 from clustersim.region import neighbours_within
 from clustersim.trust import TrustNetwork
-
-__all__ = ["SERIES", "TYPE_NAMES", "ClusterModel"]
 
 
 class ClusterModel(mesa.Model):
@@ -137,8 +136,8 @@ class ClusterModel(mesa.Model):
         self.ties.add(self.month, asked, pid)
 
     def found(self, members: list[int]) -> Partnership:
-        """`members` found a partnership this month (`partnership.found`); it is enrolled."""
-        part = found(
+        """`members` found a partnership this month (`found_partnership`); it is enrolled."""
+        part = found_partnership(
             len(self.partnerships) + 1,
             members,
             self.month,
@@ -248,7 +247,7 @@ class ClusterModel(mesa.Model):
         self.policy.manager.release(part.id)
 
     def _tell(
-        self, kind: str, partnership: int = -1, organisations: list[int] = (), **details
+        self, kind: str, partnership: int = -1, organisations: Sequence[int] = (), **details
     ) -> None:
         names = tuple(self.organisations[i].name for i in organisations)
         event = Event(self.month, kind, partnership, tuple(organisations), names, **details)

@@ -1,6 +1,8 @@
-"""Partnerships: who is in them, how they progress, and why they end.
+"""Partnerships: how they are founded and led, how they progress, and why they end.
 
-A partnership works towards one milestone at a time. Its monthly progress grows
+Founding sets members' prior trust, makes them known to each other's partners and
+gives the partnership its leader: the member most inclined to lead, if anyone is
+inclined enough. A partnership works towards one milestone at a time. Its monthly progress grows
 with its leader, trust, shared base knowledge and culture fit, and falls with size
 when nobody leads (coordination drag) and with direct competitors among its members
 (003 §2.2, §3.2.2, §3.7). Reaching a milestone releases benefits and builds trust;
@@ -149,7 +151,7 @@ class Partnership:
         self.due_month = month + self.milestone.planned_months
 
 
-def found(
+def found_partnership(
     pid: int,
     members: list[int],
     month: int,
