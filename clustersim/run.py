@@ -148,7 +148,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for name in TABLES:
-            result.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+            table = staging / f"{name}.parquet"
+            result.tables[name].to_parquet(table, index=False, write_page_checksum=True)
         (staging / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
         _put_in_place(staging, out_dir)
     except BaseException:

@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from clustersim.experiment.store import ResultStore, run_path
+from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
 from tests.test_experiments import run as run_serially
 from tests.test_experiments import write_compare, write_sweep
 
@@ -102,6 +103,43 @@ def test_status_lines_of_the_wrong_shape_are_not_runs(folders, tmp_path):
     resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
     assert resumed.returncode == 0, resumed.stderr
     assert "4 of 4 runs done (4 from before, 0 now)" in resumed.stderr
+
+
+def flip_a_byte_silently(path: Path) -> None:
+    """Flip one bit where the file still decodes, to other numbers: corruption nothing
+    but a checksum can see. Searched for, so the test does not hang on one layout."""
+    original = path.read_bytes()
+    expected = pq.read_table(path)
+    row_group = pq.read_metadata(path).row_group(0)
+    chunk = max(
+        (row_group.column(i) for i in range(row_group.num_columns)),
+        key=lambda c: c.total_compressed_size,
+    )
+    end = chunk.data_page_offset + chunk.total_compressed_size
+    for offset in range(end - 1, chunk.data_page_offset, -1):
+        data = bytearray(original)
+        data[offset] ^= 0x01
+        path.write_bytes(bytes(data))
+        try:
+            if not pq.read_table(path).equals(expected):
+                return
+        except Exception:  # this byte breaks decoding: not silent, try another
+            continue
+    raise AssertionError(f"no silently corruptible byte in {path}")
+
+
+def test_a_flipped_byte_fails_its_page_checksum_and_is_redone(folders, tmp_path):
+    """Silent corruption: the file still decodes, to wrong numbers; the checksum tells."""
+    out = copy(folders, "compare", tmp_path)
+    victim = run_path(out / "data", "series", ResultStore.existing(out).runs[1])
+    flip_a_byte_silently(victim)
+    with pytest.raises(StoreError, match="checksum") as error:
+        read_table(out, "series")
+    assert str(victim) in str(error.value)
+    assert_one_line_error(clustersim("export", out, "--csv"), str(victim), "checksum")
+    resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
+    assert "(3 from before, 1 now)" in resumed.stderr, resumed.stderr
+    assert clustersim("export", out, "--csv").returncode == 0
 
 
 @pytest.mark.parametrize("command", [["report"], ["export", "--csv"]])

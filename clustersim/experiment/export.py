@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from clustersim.experiment.store import TABLES, ResultStore, damaged_error
+from clustersim.experiment.store import TABLES, ResultStore, damage, damaged_error
 
 
 def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
@@ -26,6 +26,9 @@ def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
                 target.write_text("")
                 counts[table] = 0
                 continue
+            # DuckDB does not check page checksums: verify first, so no damaged page is exported.
+            if any(damage(path) is not None for path in files):
+                raise damaged_error(files, ValueError("damaged file"))
             try:
                 relation = con.read_parquet(files, hive_partitioning=True)
                 relation.write_csv(str(target))

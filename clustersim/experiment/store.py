@@ -9,10 +9,12 @@ Layout::
 
 `<table>` is series, partnerships, ties, memberships or runs (one summary row per
 run): a hive-partitioned Parquet dataset that DuckDB, pyarrow and pandas read
-across runs. Every file is written to a temporary name and renamed, and a run is
-logged as done only after all its files exist. On resume, a run counts as done
-only if the log says so *and* every file is readable with the logged row count,
-so truncated or corrupt files are redone, never read as results.
+across runs. Every file is written to a temporary name and renamed, with Parquet
+page checksums, and a run is logged as done only after all its files exist. On
+resume, a run counts as done only if the log says so *and* every file reads in full,
+checksums verified, with the logged row count, so truncated or corrupt files are
+redone, never read as results; readers verify the checksums too and name a damaged
+file in one line.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def write_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write Parquet to a temporary sibling, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(temporary, index=False)
+    frame.to_parquet(temporary, index=False, write_page_checksum=True)  # read back verified
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
