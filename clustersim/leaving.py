@@ -65,9 +65,8 @@ def departures(
     trust_in_others = np.array(
         [t for part in parts for t in trust.mean_toward_each_other(part.members)]
     )
-    last_result = np.repeat([part.last_result_month for part in parts], sizes)
-    joined = [part.joined_month[m] for part in parts for m in part.members]
-    waited = month - np.maximum(last_result, joined)
+    # Members join only when a partnership forms, and its first result is counted from then.
+    waited = month - np.repeat([part.last_result_month for part in parts], sizes)
     patience = (
         np.array([part.patience_months[m] for part in parts for m in part.members])
         * (1.0 + p.patience_trust_gain * trust_in_others)

@@ -34,7 +34,6 @@ class Roster:
     def leave(self, part: Partnership, member: int, month: int, reason: Cause) -> None:
         """`member` leaves `part` in `month` for `reason`."""
         part.members.remove(member)
-        part.joined_month.pop(member)
         del self._of[member][part.id]
         self._population.memberships[member] -= 1
         self.log.leave(part.id, member, month, str(reason))

@@ -82,7 +82,6 @@ class Partnership:
     culture_fit_at_formation: float
     composition: dict[str, int]  # members by type at formation
     patience_months: dict[int, float]  # each member's own patience, before trust
-    joined_month: dict[int, int]
     progress: float = 0.0
     last_result_month: int = -1
     milestones_reached: int = 0
@@ -206,7 +205,6 @@ def new_partnership(
         culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
         composition={TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime},
         patience_months=dict(zip(members, patience.tolist(), strict=True)),
-        joined_month=dict.fromkeys(members, month),
     )
 
 
