@@ -87,9 +87,9 @@ def _add_experiment_options(parser: argparse.ArgumentParser, kind: str) -> None:
     engine = parser.add_mutually_exclusive_group()
     engine.add_argument(
         "--workers",
-        type=_positive_int("--workers"),
+        type=_positive_int("--workers", least=1),
         default=None,
-        help="local worker processes (default: this machine's cores)",
+        help="local worker processes, at most one per core (default: this machine's cores)",
     )
     engine.add_argument(
         "--serial",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -110,7 +111,7 @@ def _same_file_key(path: Path) -> Path:
 def _read_toml(path: Path, referrer: Path | None) -> dict[str, Any]:
     """Parse one file, turning every I/O and syntax failure into a ConfigError."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path)
     except FileNotFoundError:
         if referrer is not None:
             raise ConfigError(
@@ -134,6 +135,27 @@ def _read_toml(path: Path, referrer: Path | None) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"is not valid TOML: {exc}; fix the syntax there") from None
+
+
+MAX_FILE_BYTES = 1 << 20  # a config or experiment file is a page of text, not megabytes
+
+
+def read_limited(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES; refuse devices, FIFOs and sockets.
+
+    /dev/zero or a FIFO would otherwise be read without end (or block) and ignore Ctrl-C.
+    """
+    if path.exists() and not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):
+        raise ConfigError(
+            path, "is not a regular file (a device, FIFO or socket); give a .toml file"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            path, f"is larger than {MAX_FILE_BYTES // 1024} KiB; a config file is a page of text"
+        )
+    return data
 
 
 def _check_meta(path: Path, doc: dict[str, Any]) -> str | None:

@@ -296,10 +296,10 @@ def test_unreadable_file_is_reported_even_when_tests_run_as_root(
 ) -> None:
     path = write(tmp_path / "locked.toml", "")
 
-    def deny(self: Path) -> bytes:
+    def deny(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(Path, "open", deny)
     with pytest.raises(ConfigError, match=r"locked\.toml: .*permission denied"):
         load_config(path)
 

@@ -4,6 +4,7 @@ a status line of the wrong shape, a damaged data page, an incomplete export."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -13,6 +14,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from clustersim.config import ConfigError, load_config
+from clustersim.experiment.engine import backend
+from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
 from tests.test_experiments import run as run_serially
 from tests.test_experiments import write_compare, write_sweep
@@ -170,3 +174,50 @@ def test_dashboard_port_0_is_refused():
     result = clustersim("dashboard", "--port", "0")
     assert result.returncode == 2 and "--port must be 1 or more, got 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_devices_fifos_and_huge_files_are_not_read(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (2 << 20) + "\n")
+    based = tmp_path / "based.toml"
+    based.write_text('base = "/dev/zero"\n')
+    for path, words in ((fifo, "not a regular file"), (big, "larger than"), (based, "/dev/zero")):
+        with pytest.raises(ConfigError, match=words):
+            load_config(path)
+    for path in (fifo, big, Path("/dev/zero")):
+        with pytest.raises(ConfigError):
+            load_experiment(path)
+    assert_one_line_error(clustersim("validate", "/dev/zero"), "/dev/zero", "not a regular file")
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("compare", ("replications = 1", "replications = 100000000")),
+        ("lhs", ("samples = 4", "samples = 1000000000")),
+        ("grid", ("[0.0, 0.5]", "[" + ", ".join(str(i / 5000) for i in range(5000)) + "]")),
+    ],
+)
+def test_an_experiment_too_large_to_run_is_refused_up_front(tmp_path, kind, change):
+    path = (
+        write_compare(tmp_path, replications=1, months=3)
+        if kind == "compare"
+        else write_sweep(tmp_path, kind)
+    )
+    path.write_text(path.read_text().replace(*change))
+    if kind == "grid":  # 5000 x 3 x 2 replications is not too many; 10 of them is
+        path.write_text(path.read_text().replace("replications = 2", "replications = 10"))
+    with pytest.raises(ConfigError, match=r"runs, more than the 100,000"):
+        load_experiment(path)
+
+
+def test_workers_are_at_least_one_and_at_most_the_cores():
+    assert_usage = clustersim("compare", "experiments/policy_comparison.toml", "--workers", "0")
+    assert assert_usage.returncode == 2 and "--workers must be 1 or more" in assert_usage.stderr
+    cores = os.cpu_count() or 1
+    with backend(workers=cores + 100_000) as engine:
+        assert engine.slots == 2 * cores and f"capped at the {cores} cores" in engine.label
+    with backend(workers=1) as engine:
+        assert engine.slots == 2 and "capped" not in engine.label

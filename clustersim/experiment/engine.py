@@ -84,8 +84,13 @@ def _end_with(lifeline: Connection) -> None:
 
 @contextmanager
 def _local_pool(workers: int | None) -> Iterator[Backend]:
-    """Local worker processes, each tied to this process by a lifeline pipe."""
-    n = workers or os.cpu_count() or 1
+    """Local worker processes, at most one per core, each tied to this process by a lifeline.
+
+    More processes than cores would not run faster, only hold more memory each.
+    """
+    cores = os.cpu_count() or 1
+    n = min(workers or cores, cores)
+    capped = f", --workers {workers} capped at the {cores} cores" if n != (workers or n) else ""
     context = get_context("forkserver")
     lifeline, keep_alive = context.Pipe(duplex=False)
     try:
@@ -94,7 +99,7 @@ def _local_pool(workers: int | None) -> Iterator[Backend]:
                 n, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
             ),
             slots=2 * n,
-            label=f"{n} local process{'es' if n > 1 else ''}",
+            label=f"{n} local process{'es' if n > 1 else ''}{capped}",
         )
     finally:
         keep_alive.close()  # idle workers of a pool shut down without waiting end here

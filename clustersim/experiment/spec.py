@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clustersim.config import ConfigError, LoadedConfig, check_name, load_config
+from clustersim.config import (
+    ConfigError,
+    LoadedConfig,
+    check_name,
+    load_config,
+    read_limited,
+)
 from clustersim.experiment import designs
 from clustersim.experiment.designs import Dimension
 from clustersim.parameters import ParameterError, Parameters, check_value, specs
@@ -154,6 +160,7 @@ def load_experiment(path: str | Path) -> Experiment:
     }
     if kind == "compare":
         scenarios = _scenarios(path, doc, months)
+        _check_size(path, len(scenarios), "scenarios", replications)
         reference = _string(path, doc, "reference", default=next(iter(scenarios)))
         if reference not in scenarios:
             raise ConfigError(
@@ -193,6 +200,9 @@ def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
     _refuse_switched_off(path, [d.name for d in dims], base)
     if method in ("sobol", "morris") and len(dims) < 2:
         raise ConfigError(path, f"a {method} design needs at least 2 parameters", "parameters")
+    sizes = [len(d.values or ()) for d in dims]
+    points = designs.expected_points(method, len(dims), samples or 0, sizes)
+    _check_size(path, points, "design points", common["replications"])
     experiment = Experiment(
         **common,
         scenarios={"sweep": base},
@@ -314,6 +324,21 @@ def _check(path: Path, name: str, value: Any) -> Any:
         raise ConfigError(path, str(exc)) from None
 
 
+MAX_RUNS = 100_000  # about a day of work on a laptop; the design alone must fit in memory
+
+
+def _check_size(path: Path, units: int, what: str, replications: int) -> None:
+    """Refuse, before anything is generated, an experiment too large to run or even hold."""
+    runs = units * replications
+    if runs > MAX_RUNS:
+        raise ConfigError(
+            path,
+            f"{units:,} {what} x {replications:,} replications = {runs:,} runs, more than the "
+            f"{MAX_RUNS:,} one experiment may hold (at about a second a run, days of work); "
+            "lower samples, levels or replications, or split the experiment",
+        )
+
+
 def _integer(path, doc, key, *, low, required, group=None) -> int | None:
     if key not in doc:
         if required:
@@ -335,10 +360,10 @@ def _string(path: Path, doc: dict, key: str, default: str) -> str:
 def _read(path: Path) -> dict:
     if not path.exists():
         raise ConfigError(path, "no such experiment file; check the path")
-    if not path.is_file():
+    if path.is_dir():
         raise ConfigError(path, "is not a file; give an experiment .toml file")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_limited(path).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"is not valid TOML: {exc}; fix the syntax there") from None
     except (OSError, UnicodeDecodeError) as exc:
