@@ -172,9 +172,11 @@ def test_new_partners_start_from_the_most_trust_they_have_reason_for():
     assert trust.get(2, 0) == 0.3  # the floor
 
 
-def test_progress_slows_with_size_without_a_leader():
-    p = Parameters()
-    common = dict(
+def _progress(**conditions) -> float:
+    """Expected monthly progress of a middling partnership under `conditions`."""
+    middling = dict(
+        size=4,
+        leadership=0.5,
         mean_trust=0.5,
         min_knowledge=0.5,
         culture_fit=0.8,
@@ -183,29 +185,19 @@ def test_progress_slows_with_size_without_a_leader():
         manager_boost=0.0,
         subsidised=False,
     )
-    leaderless = [progress_rate(p, size=n, leadership=0.0, **common) for n in (2, 4, 6, 10)]
+    return progress_rate(Parameters(), **{**middling, **conditions})
+
+
+def test_progress_slows_with_size_without_a_leader():
+    leaderless = [_progress(size=n, leadership=0.0) for n in (2, 4, 6, 10)]
     assert all(x > y for x, y in itertools.pairwise(leaderless))
-    led = [progress_rate(p, size=n, leadership=1.0, **common) for n in (2, 4, 6, 10)]
+    led = [_progress(size=n, leadership=1.0) for n in (2, 4, 6, 10)]
     assert led == pytest.approx([led[0]] * 4)  # a strong leader removes the drag
 
 
 def test_competitors_and_culture_misfit_slow_progress():
-    p = Parameters()
-    common = dict(
-        size=4,
-        leadership=0.5,
-        mean_trust=0.5,
-        min_knowledge=0.5,
-        experience=0.0,
-        manager_boost=0.0,
-        subsidised=False,
-    )
-    assert progress_rate(p, culture_fit=0.9, competitor_share=0.0, **common) > progress_rate(
-        p, culture_fit=0.9, competitor_share=0.5, **common
-    )
-    assert progress_rate(p, culture_fit=0.9, competitor_share=0.0, **common) > progress_rate(
-        p, culture_fit=0.6, competitor_share=0.0, **common
-    )
+    assert _progress(competitor_share=0.0) > _progress(competitor_share=0.5)
+    assert _progress(culture_fit=0.9) > _progress(culture_fit=0.6)
 
 
 def test_a_member_who_no_longer_trusts_leaves_for_that_reason():
