@@ -94,7 +94,8 @@ def test_run_replaces_only_a_folder_holding_exactly_an_earlier_run(tmp_path):
     again = clustersim("run", str(BASELINE), "--months", "3", "--seed", "2", "--out", str(earlier))
     assert again.returncode == 0, again.stderr
     assert json.loads((earlier / "manifest.json").read_text())["seed"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"], "nothing left aside"
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    assert beside == [".earlier.lock", "earlier"], "no staging or old folder left aside"
     (earlier / "my-plot.png").write_bytes(b"mine")  # now it holds something of the user's
     before = snapshot(earlier)
     third = clustersim("run", str(BASELINE), "--months", "3", "--out", str(earlier))
