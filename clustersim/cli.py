@@ -28,6 +28,7 @@ _MODULE_ERRORS = (
     ("clustersim.experiment.sensitivity", "SensitivityError"),
     ("clustersim.experiment.store", "StoreError"),
     ("clustersim.outdir", "OutputError"),
+    ("clustersim.resources", "ResourceError"),
 )
 
 
@@ -300,6 +301,10 @@ def _run(args: argparse.Namespace) -> None:
             check_value("months", args.months)
         except ParameterError as exc:
             raise UserError(f"--months: {exc}") from None
+    from clustersim.resources import check_run
+
+    months = {} if args.months is None else {"months": args.months}
+    check_run(config.parameters.replace(**months), str(args.config))  # before any work
     out = args.out or Path("results") / f"{config.name}-seed{args.seed}"
     check_writable(out)
     check_out_dir(out)  # before the simulation: refusing after it would waste it
@@ -348,7 +353,13 @@ def _execute(args: argparse.Namespace):
         )
     out = args.out or Path("results") / experiment.name
     _check_out(out)
-    outcome = _run_experiment_alone(args, experiment, out)
+    note = ""
+    if not args.scheduler:  # a Dask cluster's memory is its own
+        from clustersim.resources import experiment_scenarios, fit_workers
+
+        sizes = experiment_scenarios(experiment.scenarios, experiment.points)
+        args.workers, note = fit_workers(sizes, str(args.experiment), args.workers, args.serial)
+    outcome = _run_experiment_alone(args, experiment, out, note)
     print(
         f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
         f"({outcome.already_done} from before, {outcome.completed} now)",
@@ -363,7 +374,7 @@ def _execute(args: argparse.Namespace):
     return experiment, out
 
 
-def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path):
+def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path, note: str = ""):
     """Run the experiment holding its folder's lock: a second command on it is refused."""
     from clustersim.experiment.engine import backend, run_experiment
     from clustersim.outdir import folder_lock
@@ -373,7 +384,7 @@ def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path):
         backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine,
     ):
         print(
-            f"{experiment.name}: {len(experiment.runs())} runs on {engine.label} -> {out}",
+            f"{experiment.name}: {len(experiment.runs())} runs on {engine.label}{note} -> {out}",
             file=sys.stderr,
         )
         try:
@@ -458,8 +469,10 @@ def _export(args: argparse.Namespace) -> None:
 def _dashboard(args: argparse.Namespace) -> None:
     from clustersim.dashboard.server import serve
 
-    if args.config is not None:
-        load_config(args.config)  # refuse a bad config before starting a server
+    if args.config is not None:  # refuse a bad or oversized config before starting a server
+        from clustersim.resources import check_dashboard
+
+        check_dashboard(load_config(args.config).parameters)
     serve(config=args.config, host=args.host, port=args.port)
 
 

@@ -32,8 +32,22 @@ def place_in_centres(centres: np.ndarray, n: int, region_km: float, rng: np.rand
     return np.clip(points, 0.0, np.nextafter(region_km, 0.0))
 
 
-def neighbours_within(positions_km: np.ndarray, radius_km: float) -> list[np.ndarray]:
-    """For each location, the sorted indices of the others within `radius_km`."""
+def neighbours_within(
+    positions_km: np.ndarray, radius_km: float, chunk: int = 256
+) -> list[np.ndarray]:
+    """For each location, the sorted indices of the others within `radius_km`.
+
+    The tree is asked `chunk` locations at a time, so only one chunk's lists of Python
+    integers (36 bytes a neighbour) exist at once; what is kept is 8 bytes a neighbour
+    (`clustersim.resources` estimates it). Same indices, same order, as one query.
+    """
     tree = cKDTree(positions_km)
-    lists = tree.query_ball_point(positions_km, r=radius_km, return_sorted=True)
-    return [np.array([j for j in near if j != i], dtype=np.int64) for i, near in enumerate(lists)]
+    found: list[np.ndarray] = []
+    for start in range(0, len(positions_km), chunk):
+        lists = tree.query_ball_point(
+            positions_km[start : start + chunk], r=radius_km, return_sorted=True
+        )
+        for i, near in enumerate(lists, start):
+            indices = np.array(near, dtype=np.int64)
+            found.append(indices[indices != i])
+    return found

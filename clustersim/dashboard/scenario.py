@@ -14,6 +14,7 @@ from typing import Any
 
 from clustersim.dashboard.presets import Preset
 from clustersim.parameters import ParameterError, Parameters, check_value
+from clustersim.resources import check_dashboard
 
 SEED_RANGE = (0, 2**32 - 1)  # what numpy's and Python's generators both accept
 
@@ -46,12 +47,15 @@ class Scenario:
         return self.preset.parameters.replace(**self.changes)
 
     def with_value(self, name: str, value: Any) -> Scenario:
-        """This scenario with one parameter changed; ParameterError if the value is refused."""
+        """This scenario with one parameter changed; ParameterError if the value is refused,
+        also when the scenario is larger than the page can show or memory can hold."""
         value = check_value(name, value)
         changes = {k: v for k, v in self.changes.items() if k != name}
         if value != getattr(self.preset.parameters, name):
             changes[name] = value
-        return Scenario(self.preset, self.seed, changes)
+        scenario = Scenario(self.preset, self.seed, changes)
+        check_dashboard(scenario.parameters)  # a typed 200,000 SMEs must not reach a model
+        return scenario
 
     def with_seed(self, seed: Any) -> Scenario:
         return Scenario(self.preset, check_seed(seed), self.changes)

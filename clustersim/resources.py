@@ -1,0 +1,234 @@
+"""How much memory a run will need, checked against the machine before it starts.
+
+A run's peak memory is, measured (docs in `estimate_bytes`):
+
+* the interpreter with numpy, pandas, scipy and Mesa loaded (`BASE_BYTES`);
+* the neighbour lists of the awareness structure, 8 bytes for every ordered pair of
+  organisations within `awareness_radius_km` of each other: this dominates, and
+  grows with the square of the population in a region of fixed size;
+* the organisations themselves (arrays, Mesa agents, contact sets): per organisation;
+* the records (ties, memberships, events, series), which grow with the months.
+
+The number of neighbour pairs depends on where the organisations sit, so it is
+counted on a sample of positions drawn the way the model draws them. A scenario
+whose estimate exceeds the memory available is refused in one line, before any
+work, naming the estimate, the machine's memory and what to lower. Experiments are
+charged one run per worker process; the workers are capped to what fits.
+
+`CLUSTERSIM_AVAILABLE_MEMORY` (bytes, or with a KiB/MiB/GiB suffix) replaces the
+machine's available memory: for tests, and for a user who knows better (swap).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from clustersim import region
+from clustersim.parameters import ParameterError, Parameters
+
+BASE_BYTES = 240 * 2**20  # python, numpy, pandas, scipy, Mesa imported: measured 232 MB
+BYTES_PER_PAIR = 8  # one int64 index in a neighbour list
+QUERY_CHUNK = 256  # locations per neighbour query (`region.neighbours_within`)
+BYTES_PER_QUERY_PAIR = 40  # a Python int in a list, while one chunk is converted
+BYTES_PER_ORGANISATION = 2_600
+BYTES_PER_ORGANISATION_MONTH = 110
+SAMPLE = 4_000  # positions counted for the neighbour estimate
+DRAWS = 3  # regions drawn; the largest count is used
+DASHBOARD_MAX_ORGANISATIONS = 20_000  # a live page draws every organisation every month
+ENV = "CLUSTERSIM_AVAILABLE_MEMORY"
+_SIZE_PARAMETERS = (  # what memory depends on; in the order of `_pairs`, then months
+    *("n_smes", "n_knowledge_institutions", "n_governments", "region_km"),
+    *("n_centres", "centre_spread_km", "awareness_radius_km", "months"),
+)
+_POWERS = {"": 0, "b": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+_UNITS = {**_POWERS, **{f"{u}ib": k for u, k in _POWERS.items() if u not in ("", "b")}}
+
+
+class ResourceError(ParameterError):
+    """A scenario that would not fit in memory; one line for the user."""
+
+
+def organisations(p: Parameters) -> int:
+    """Everyone in the region: SMEs, knowledge institutions and government."""
+    return p.n_smes + p.n_knowledge_institutions + p.n_governments
+
+
+def neighbour_pairs(p: Parameters) -> float:
+    """Expected ordered pairs within the awareness radius, counted on sampled regions.
+
+    Positions are drawn as the model draws them (fixed seeds, so the estimate is the
+    same every time); a sample of `SAMPLE` is scaled up by the number of pairs.
+    """
+    return _pairs(*(getattr(p, name) for name in _SIZE_PARAMETERS[:-1]))
+
+
+@functools.lru_cache(maxsize=256)
+def _pairs(
+    n_smes: int, n_ki: int, n_gov: int, region_km: float, n_centres: int, spread: float, r: float
+) -> float:
+    n = n_smes + n_ki + n_gov
+    if n < 2:
+        return 0.0
+    m = min(n, SAMPLE)
+    smes = round(n_smes * m / n)
+    most = 0.0
+    for seed in range(DRAWS):
+        rng = np.random.default_rng(seed)
+        centres = region.draw_centres(n_centres, region_km, rng)
+        positions = np.vstack(
+            [
+                region.scatter_around(centres, smes, spread, region_km, rng),
+                region.place_in_centres(centres, m - smes, region_km, rng),
+            ]
+        )
+        tree = cKDTree(positions)
+        within = tree.count_neighbors(tree, r) - m  # not oneself
+        most = max(most, float(within) * (n * (n - 1)) / (m * (m - 1)))
+    return most
+
+
+def estimate_bytes(p: Parameters) -> int:
+    """Peak resident memory of one run of `p`, in bytes (measured fit, see module doc).
+
+    Measured peaks (3 months; 120 for the 5k row): 1k SMEs 244 MB, 5k 256 MB
+    (318 MB at 120 months), 20k 350 MB, 50k 768 MB; the neighbour lists are 8.6 M
+    pairs at 20k and 54 M at 50k.
+    """
+    n = organisations(p)
+    pairs = neighbour_pairs(p)
+    transient = BYTES_PER_QUERY_PAIR * QUERY_CHUNK * pairs / max(n, 1)
+    return int(
+        BASE_BYTES
+        + BYTES_PER_PAIR * pairs
+        + transient
+        + BYTES_PER_ORGANISATION * n
+        + BYTES_PER_ORGANISATION_MONTH * n * p.months
+    )
+
+
+def available_bytes() -> int:
+    """Memory this machine can give now: `CLUSTERSIM_AVAILABLE_MEMORY`, else psutil's."""
+    told = os.environ.get(ENV)
+    if told is not None:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", told)
+        if not match or match.group(2).lower() not in _UNITS:
+            raise ResourceError(f"{ENV}={told!r}: not an amount of memory, e.g. 8GiB")
+        return int(float(match.group(1)) * 1024 ** _UNITS[match.group(2).lower()])
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def size(n_bytes: float) -> str:
+    """Bytes in words: '2.8 GiB', '350 MiB'."""
+    if n_bytes >= 2**30:
+        return f"{n_bytes / 2**30:.1f} GiB"
+    return f"{n_bytes / 2**20:.0f} MiB"
+
+
+def _advice(p: Parameters) -> str:
+    """What to lower: the population, and the radius when it makes the lists long."""
+    known = neighbour_pairs(p) / max(organisations(p), 1)
+    return (
+        f"lower n_smes (now {p.n_smes}) or awareness_radius_km (now "
+        f"{p.awareness_radius_km:g}; each organisation would know about {known:,.0f} others)"
+    )
+
+
+def check_run(p: Parameters, what: str) -> int:
+    """Refuse `p` (ResourceError) if one run would not fit; return its estimate in bytes."""
+    need, have = estimate_bytes(p), available_bytes()
+    if need > have:
+        raise ResourceError(
+            f"{what}: a run needs about {size(need)} of memory and this machine has "
+            f"{size(have)} available; {_advice(p)}"
+        )
+    return need
+
+
+def check_dashboard(p: Parameters) -> None:
+    """Refuse what the live page cannot show: too many organisations, or too much memory."""
+    n = organisations(p)
+    if n > DASHBOARD_MAX_ORGANISATIONS:
+        raise ResourceError(
+            f"{n:,} organisations: the dashboard shows at most "
+            f"{DASHBOARD_MAX_ORGANISATIONS:,}; lower n_smes (now {p.n_smes}) or run it "
+            "with `clustersim run`"
+        )
+    check_run(p, "the dashboard")
+
+
+def fit_workers(
+    scenarios: Iterable[Parameters], what: str, workers: int | None, serial: bool
+) -> tuple[int | None, str]:
+    """Workers that fit in memory, each holding one run, and a note if fewer than asked.
+
+    Refuses (ResourceError) when not even one run fits. Every worker is charged the
+    largest run (`largest_run`).
+    """
+    worst, largest = largest_run(scenarios)
+    have = available_bytes()
+    # serial runs in this process; a pool adds worker processes to this coordinator
+    budget = have if serial else have - BASE_BYTES
+    if largest > budget:
+        raise ResourceError(
+            f"{what}: its largest run needs about {size(largest)} of memory and this "
+            f"machine has {size(have)} available; {_advice(worst)}"
+        )
+    if serial:
+        return workers, ""
+    cores = os.cpu_count() or 1
+    asked = min(workers or cores, cores)
+    fits = int(budget // largest)
+    if asked <= fits:
+        return workers, ""
+    return fits, (
+        f"; {fits} worker{'s' if fits > 1 else ''}, not {asked}, as each run needs about "
+        f"{size(largest)} and {size(have)} is available"
+    )
+
+
+def largest_run(scenarios: Iterable[Parameters], most: int = 32) -> tuple[Parameters, int]:
+    """The scenario with the largest estimate, and the estimate.
+
+    Only parameters memory depends on tell scenarios apart; of more than `most`
+    distinct ones, the `most` with the most organisation pairs in a same-centre
+    neighbourhood or a uniform region (a cheap formula) are counted, 0.1 s each.
+    """
+    distinct = list({tuple(_sizes(p).values()): p for p in scenarios}.values())
+    if not distinct:
+        return Parameters(), BASE_BYTES
+    distinct.sort(key=_rough_pairs, reverse=True)
+    sized = [(p, estimate_bytes(p)) for p in distinct[:most]]
+    return max(sized, key=lambda pair: pair[1])
+
+
+def _rough_pairs(p: Parameters) -> float:
+    """Pairs if SMEs sat normally around their centre alone, or uniformly in the region."""
+    n, r = organisations(p), p.awareness_radius_km
+    same_centre = -np.expm1(-(r**2) / (4 * p.centre_spread_km**2)) / p.n_centres
+    uniform = min(1.0, np.pi * r**2 / p.region_km**2)
+    return float(n * n * (same_centre + uniform)) + n * p.months
+
+
+def _sizes(p: Parameters) -> dict[str, float]:
+    """The parameters memory depends on: the population, the region and the horizon."""
+    return {name: getattr(p, name) for name in _SIZE_PARAMETERS}
+
+
+def experiment_scenarios(scenarios: dict[str, Parameters], points: Any) -> list[Parameters]:
+    """Every distinct size an experiment runs: its scenarios with each design point's sizes.
+
+    `points` is the design (a DataFrame, one row per point); only the columns memory
+    depends on are applied, so a sweep of other parameters costs one estimate.
+    """
+    columns = [c for c in points.columns if c in _SIZE_PARAMETERS]
+    rows = points[columns].drop_duplicates().to_dict("records") if columns else [{}]
+    return [base.replace(**row) if row else base for base in scenarios.values() for row in rows]
