@@ -12,12 +12,38 @@ and works offline.
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from clustersim.dashboard.stage import per_tab
+
+T = TypeVar("T")
+KEPT_DRAWINGS = 32  # per browser tab; a map or plot figure is about a megabyte
+_DRAWINGS = per_tab(OrderedDict, "drawings")
+
+
+def kept_drawing(key: Hashable, make: Callable[[], T]) -> T:
+    """The drawing for `key`, made once per browser tab and kept for the next time.
+
+    A page shown again after a switch of tabs, or a model rebuilt on the same region
+    and horizon, then finds its figures with their backgrounds already drawn. One tab
+    renders in one thread at a time, so its drawings are never drawn concurrently.
+    """
+    drawings = _DRAWINGS.peek()
+    if key in drawings:
+        drawings.move_to_end(key)
+        return drawings[key]
+    drawing = drawings[key] = make()
+    while len(drawings) > KEPT_DRAWINGS:
+        drawings.popitem(last=False)
+    return drawing
 
 
 class LayeredFigure:

@@ -8,6 +8,7 @@ the same frame, which is what the views' memos need to know.
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class Region:
     position_km: np.ndarray  # (n, 2)
     regime: np.ndarray  # Regime codes
     employees: np.ndarray
+    key: str  # the same for the same region: a rebuilt model keeps its map's background
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,12 +73,11 @@ def region_of(model: ScenarioModel) -> Region:
     region = _REGIONS.get(model)
     if region is None:
         pop = model.population
-        region = Region(
-            float(model.p.region_km),
-            pop.position_km.copy(),
-            pop.regime.copy(),
-            pop.employees.copy(),
-        )
+        arrays = (pop.position_km.copy(), pop.regime.copy(), pop.employees.copy())
+        digest = hashlib.sha1(repr(float(model.p.region_km)).encode())
+        for array in arrays:
+            digest.update(np.ascontiguousarray(array).tobytes())
+        region = Region(float(model.p.region_km), *arrays, key=digest.hexdigest())
         _REGIONS[model] = region
     return region
 

@@ -14,9 +14,10 @@ Three rules, each the fix for a way the dashboard froze or crashed under load:
   loop, so no picture reached the browser and no click was handled until the run
   had ended.
 - The pace adapts to the machine. `Pacer` measures what a month's step and a frame's
-  drawing cost and chooses how many months each frame shows, and how long to rest
-  after it, to keep to the chosen months per second; when drawing cannot keep up, a
-  frame shows several months instead of the page falling behind.
+  drawing cost and chooses how long to rest after each frame to keep to the chosen
+  months per second. Up to `EVERY_MONTH_UP_TO` months per second every month is
+  drawn, and a machine too slow for the chosen speed plays slower; above it, a frame
+  may show several months when drawing cannot keep up.
 
 Nothing here knows about Solara: the page passes in how to publish a frame.
 """
@@ -33,6 +34,9 @@ from typing import Generic, Protocol, TypeVar
 logger = logging.getLogger(__name__)
 
 MOST_MONTHS_PER_FRAME = 12
+# Up to this many months per second, every month is drawn: a class can follow the
+# events month by month. Faster speeds may draw every second or third month.
+EVERY_MONTH_UP_TO = 4.0
 # How long to wait for the page to draw a frame before stepping anyway: a page that
 # is gone (the tab was closed) must not hold the player forever.
 DRAW_TIMEOUT_S = 30.0
@@ -122,7 +126,10 @@ class Pacer:
 
     A frame of n months costs n steps and one drawing; at `speed` months per second
     it may take n / speed seconds. The smallest n that fits is chosen, so every month
-    is drawn whenever the machine allows it. Costs are smoothed over recent frames.
+    is drawn whenever the machine allows it, but never more than one month per
+    `EVERY_MONTH_UP_TO` months per second of speed: on a slow machine, a slow speed
+    plays slower rather than skip months. Costs are smoothed over recent frames;
+    `rate` is the speed actually reached, in months per second.
     """
 
     def __init__(self, most: int = MOST_MONTHS_PER_FRAME, smoothing: float = 0.3) -> None:
@@ -130,6 +137,7 @@ class Pacer:
         self.smoothing = smoothing
         self.step_s: float | None = None  # seconds to step one month (snapshot included)
         self.draw_s: float | None = None  # seconds until the page has drawn a frame
+        self.rate: float | None = None  # months per second reached, rests included
 
     def record(self, months: int, stepping_s: float, drawing_s: float) -> None:
         """What the last frame cost: `months` steps took `stepping_s`, its drawing `drawing_s`."""
@@ -137,18 +145,24 @@ class Pacer:
         self.step_s = self._smooth(self.step_s, per_month)
         self.draw_s = self._smooth(self.draw_s, drawing_s)
 
+    def record_pace(self, months: int, seconds: float) -> None:
+        """A frame of `months` months took `seconds` from its first step to the next frame."""
+        if seconds > 0:
+            self.rate = self._smooth(self.rate, months / seconds)
+
     def _smooth(self, old: float | None, new: float) -> float:
         return new if old is None else old + self.smoothing * (new - old)
 
     def months_per_frame(self, speed: float) -> int:
-        """Months to step before the next drawing, between 1 and `most`."""
-        if self.step_s is None or self.draw_s is None:
+        """Months to step before the next drawing, at least 1."""
+        most = max(1, min(self.most, int(speed // EVERY_MONTH_UP_TO)))
+        if self.step_s is None or self.draw_s is None or most == 1:
             return 1
         spare = 1.0 - speed * self.step_s  # share of each second left for drawing
         if spare <= 0.0:
-            return self.most
+            return most
         wanted = math.ceil(speed * self.draw_s / spare - 1e-9)
-        return min(max(wanted, 1), self.most)
+        return min(max(wanted, 1), most)
 
     @staticmethod
     def rest(months: int, busy_s: float, speed: float) -> float:
@@ -226,4 +240,5 @@ class Player(Generic[M, F]):
             self._finished(frame)
             return False
         self._stop.wait(self.pacer.rest(months, drawn - start, speed))
+        self.pacer.record_pace(months, time.monotonic() - start)
         return True

@@ -19,8 +19,9 @@ import pandas as pd
 import solara
 from matplotlib.figure import Figure
 
-from clustersim.dashboard.canvas import LayeredFigure
+from clustersim.dashboard.canvas import LayeredFigure, kept_drawing
 from clustersim.model import ClusterModel
+from clustersim.partnership import Cause
 from clustersim.survival import kaplan_meier
 
 if TYPE_CHECKING:
@@ -146,13 +147,28 @@ class SeriesDrawing:
         return self.plot.layers.png()
 
 
+def survival_table(model: ClusterModel) -> pd.DataFrame:
+    """The `duration` and `dissolved` columns of `model.partnership_table()`, and only them.
+
+    The same definitions as the full table (records.partnership_table), built in a
+    tenth of its time: the page takes this after every step.
+    """
+    parts = list(model.partnerships.values())
+    return pd.DataFrame(
+        {
+            "duration": [p.duration(model.month) for p in parts],
+            "dissolved": [not p.active and p.cause is not Cause.COMPLETED for p in parts],
+        }
+    )
+
+
 def survival_curve(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan-Meier survival of every partnership formed so far, the living ones censored.
 
     Returns (months since formation, share still alive), starting at (0, 1); empty
     arrays while no partnership has formed.
     """
-    table = model.partnership_table()
+    table = survival_table(model)
     if table.empty:
         return np.empty(0), np.empty(0)
     curve = kaplan_meier(table).sf
@@ -187,7 +203,8 @@ def _number(value: float) -> str:
 @solara.component
 def SeriesPlot(frame: ScenarioFrame, chart: Chart, at_least: float = 0.0):
     """One chart of the frame's monthly series; drawn again only for a new frame."""
-    drawing = solara.use_memo(lambda: SeriesDrawing(chart, frame.months), [chart, frame.months])
+    key = ("series", chart.title, frame.months)
+    drawing = kept_drawing(key, lambda: SeriesDrawing(chart, frame.months))
     image = solara.use_memo(lambda: drawing.render(frame.series, at_least), [frame, at_least])
     return solara.Image(image, width="100%")
 
@@ -195,6 +212,6 @@ def SeriesPlot(frame: ScenarioFrame, chart: Chart, at_least: float = 0.0):
 @solara.component
 def SurvivalPlot(frame: ScenarioFrame):
     """The running Kaplan-Meier curve of the frame; drawn again only for a new frame."""
-    drawing = solara.use_memo(lambda: SurvivalDrawing(frame.months), [frame.months])
+    drawing = kept_drawing(("survival", frame.months), lambda: SurvivalDrawing(frame.months))
     image = solara.use_memo(lambda: drawing.render(frame), [frame])
     return solara.Image(image, width="100%")

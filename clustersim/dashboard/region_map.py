@@ -20,7 +20,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from clustersim.dashboard.canvas import LayeredFigure
+from clustersim.dashboard.canvas import LayeredFigure, kept_drawing
 from clustersim.model import ClusterModel
 from clustersim.organisations import Regime
 
@@ -150,6 +150,6 @@ class RegionDrawing:
 @solara.component
 def RegionMap(frame: ScenarioFrame):
     """The map of a frame; drawn again only for a new frame, its background once per model."""
-    drawing = solara.use_memo(lambda: RegionDrawing(frame.region), [frame.region])
+    drawing = kept_drawing(("map", frame.region.key), lambda: RegionDrawing(frame.region))
     image = solara.use_memo(lambda: drawing.render(frame), [frame])
     return solara.Image(image, width="100%")

@@ -61,12 +61,14 @@ QUIET = "ignore:Cookies with samesite=none require https:UserWarning"
 TELEMETRY = "SOLARA_TELEMETRY_MIXPANEL_ENABLE"
 # Without telemetry, Solara still writes an id for it to ~/.solara unless it has one.
 NO_TELEMETRY = {TELEMETRY: "false", "SOLARA_TELEMETRY_SERVER_USER_ID": "offline"}
-NO_CDN = {"SOLARA_ASSETS_PROXY": "false"}  # never fetch a missing asset from a CDN
+# Solara's asset proxy must stay on: it serves Solara's browser code from the
+# solara-assets package. Switched off (SOLARA_ASSETS_PROXY=false), the page asks the
+# browser to load that code from a CDN instead, and offline the page stays blank.
 
 
 def environment(config: Path | None) -> dict[str, str]:
     """This process's environment, telling the app which config to start from, offline."""
-    env = {**NO_CDN, **os.environ}
+    env = dict(os.environ)
     if env.get(TELEMETRY, "false").strip().lower() not in ("1", "true", "yes", "on"):
         env.update(NO_TELEMETRY)
     env.pop(CONFIG_ENV, None)

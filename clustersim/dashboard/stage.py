@@ -74,6 +74,12 @@ class Stage(Generic[C, M, F]):
         """The model being run, for tests: the page itself draws frames only."""
         return self.run.peek().model
 
+    @property
+    def pace(self) -> float | None:
+        """Months per second the player reaches now; None when not playing or not yet known."""
+        player = self._playing.peek().player
+        return None if player is None else player.pacer.rate
+
     def publish(self, frame: F) -> None:
         """Show `frame`, unless a newer one is already shown (two threads may race here)."""
         with self._playing.peek().lock:
@@ -168,6 +174,15 @@ def PlayControls(stage: Stage):
             max=high,
             step=step,
         )
+        pace = stage.pace if playing else None
+        if pace is not None:
+            slower = pace < 0.8 * stage.speed.value
+            solara.Text(
+                f"Playing at {pace:.1f} months per second"
+                + (": as fast as this computer can draw." if slower else "."),
+                style={"font-size": "0.85rem"},
+                classes=["play-pace"],
+            )
         if not frame.running:
             solara.Info(f"Run finished at month {frame.month}: press Reset to run it again.")
         if stage.error.value:
