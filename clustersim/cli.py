@@ -107,6 +107,7 @@ def _add_experiment_options(parser: argparse.ArgumentParser, kind: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one subcommand per task, each added by its own function."""
     parser = argparse.ArgumentParser(
         prog="clustersim",
         description="Agent-based simulation of cluster formation: SMEs, knowledge institutions "
@@ -114,7 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(sub)
+    _add_validate(sub)
+    _add_experiments(sub)
+    _add_report(sub)
+    _add_sensitivity(sub)
+    _add_export(sub)
+    _add_dashboard(sub)
+    _add_validate_model(sub)
+    _add_calibrate(sub)
+    _add_params(sub)
+    return parser
 
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
         "run",
         help="run one model and write its tables",
@@ -143,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=_run)
 
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
     validate = sub.add_parser(
         "validate",
         help="check a config file without running it",
@@ -151,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("config", type=Path, help="config file to check")
     validate.set_defaults(handler=_validate)
 
+
+def _add_experiments(sub: argparse._SubParsersAction) -> None:
     for kind, text in (
         ("compare", "run every scenario x replication of a comparison, then report"),
         ("sweep", "run every design point x replication of a parameter sweep"),
@@ -165,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_experiment_options(exp, kind)
         exp.set_defaults(handler=_experiment, kind=kind)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser(
         "report",
         help="tables and plots from a results folder",
@@ -174,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", type=Path, help="results folder of compare or sweep")
     report.set_defaults(handler=_report)
 
+
+def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
     sens = sub.add_parser(
         "sensitivity",
         help="Sobol or Morris indices from a sweep",
@@ -192,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.set_defaults(handler=_sensitivity)
 
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export",
         help="tidy CSV files for spreadsheets",
@@ -205,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(handler=_export)
 
+
+def _add_dashboard(sub: argparse._SubParsersAction) -> None:
     dashboard = sub.add_parser(
         "dashboard",
         help="open the live browser dashboard",
@@ -228,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dashboard.set_defaults(handler=_dashboard)
 
+
+def _add_validate_model(sub: argparse._SubParsersAction) -> None:
     validate_model = sub.add_parser(
         "validate-model",
         help="run the validation experiment and write docs/validation.md",
@@ -258,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate_model.set_defaults(handler=_validate_model, kind="compare")
 
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     calibrate = sub.add_parser(
         "calibrate",
         help="rank a sweep's points by their distance to the validation targets",
@@ -274,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.set_defaults(handler=_calibrate, kind="sweep")
 
+
+def _add_params(sub: argparse._SubParsersAction) -> None:
     params = sub.add_parser(
         "params",
         help="print every parameter with default, unit and source",
@@ -281,7 +313,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     params.add_argument("--toml", action="store_true", help="print a full baseline config")
     params.set_defaults(handler=_params)
-    return parser
 
 
 def _check_out(out: Path) -> None:

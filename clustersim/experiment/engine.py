@@ -159,93 +159,131 @@ def run_experiment(
 ) -> Outcome:
     """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
     store = ResultStore.open(out_dir, experiment)
-    runs = experiment.runs()
-    done = store.completed(verify=True)  # a damaged file's run is redone
-    queue: deque[RunSpec] = deque(r for r in runs if r.run_id not in done)
-    attempts: dict[str, int] = {}
-    failed: list[str] = []
-    completed = 0
-    data_dir = str(store.data_dir.resolve())  # workers may run in another folder
-    bar = tqdm(
-        total=len(runs),
-        initial=len(done),
-        desc=experiment.name,
-        unit="run",
-        disable=not progress,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-    executor: Executor | None = None
-    in_flight: dict[Future, RunSpec] = {}
+    return _Runner(experiment, store, engine, progress).run()
 
-    def retry_or_fail(run: RunSpec, error: str, then: deque[RunSpec] = queue) -> None:
-        attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
-        if attempts[run.run_id] < MAX_ATTEMPTS:
+
+class _Runner:
+    """One invocation's loop: what is queued, in flight, suspected, retried and failed.
+
+    A dead process breaks the whole local pool, and every run in flight fails with it:
+    those become suspects, rerun one at a time, so only a run that kills its worker on
+    its own is charged an attempt, and the others are not failed along with it.
+    """
+
+    def __init__(
+        self, experiment: Experiment, store: ResultStore, engine: Backend, progress: bool
+    ) -> None:
+        runs = experiment.runs()
+        self.store, self.engine, self.total = store, engine, len(runs)
+        self.done = store.completed(verify=True)  # a damaged file's run is redone
+        self.queue: deque[RunSpec] = deque(r for r in runs if r.run_id not in self.done)
+        self.suspects: deque[RunSpec] = deque()
+        self.attempts: dict[str, int] = {}
+        self.failed: list[str] = []
+        self.completed = 0
+        self.data_dir = str(store.data_dir.resolve())  # workers may run in another folder
+        self.executor: Executor | None = None
+        self.in_flight: dict[Future, RunSpec] = {}
+        self.bar = tqdm(
+            total=len(runs),
+            initial=len(self.done),
+            desc=experiment.name,
+            unit="run",
+            disable=not progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+
+    def run(self) -> Outcome:
+        """Loop until nothing is queued, suspected or in flight; log an interruption."""
+        try:
+            while self.queue or self.suspects or self.in_flight:
+                self._step()
+        except KeyboardInterrupt:
+            done = len(self.done) + self.completed
+            self.store.log({"status": "interrupted", "done": done, "total": self.total})
+            raise
+        finally:
+            self.bar.close()
+            if self.executor is not None:
+                _stop(self.executor, self.in_flight)
+        self.store.finish(failed=len(self.failed))
+        return Outcome(self.total, len(self.done), self.completed, self.failed)
+
+    def _step(self) -> None:
+        """Fill the executor, wait for the first run to end, and handle what ended."""
+        if self.executor is None:
+            self.executor = self.engine.make()
+        if not self._submit():
+            return
+        alone = len(self.in_flight) == 1
+        finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+        broken = False
+        for future in finished:
+            broken |= self._collect(future, alone)
+        if broken:
+            self._rebuild()
+
+    def _submit(self) -> bool:
+        """Keep the executor's slots full (one slot while suspects are rerun).
+
+        False when the pool broke with nothing in flight to blame: it is rebuilt.
+        """
+        source, limit = (self.suspects, 1) if self.suspects else (self.queue, self.engine.slots)
+        try:
+            while source and len(self.in_flight) < limit:
+                future = self.executor.submit(execute_run, source[0], self.data_dir)
+                self.in_flight[future] = source.popleft()
+        except BrokenProcessPool:  # a worker died between runs; what is in flight fails
+            if not self.in_flight:  # and nothing was: no run to blame, rebuild the pool
+                _stop(self.executor, self.in_flight)
+                self.executor = None
+                return False
+        return True
+
+    def _collect(self, future: Future, alone: bool) -> bool:
+        """Record one ended run as done, retried or suspected; True if its worker died."""
+        run = self.in_flight.pop(future)
+        try:
+            rows = future.result()
+        except BrokenProcessPool:
+            if alone:
+                self._retry_or_fail(run, "worker process died", then=self.suspects)
+            else:
+                self.suspects.append(run)
+            return True
+        except Exception as exc:  # a failing run must not sink the experiment
+            self._retry_or_fail(run, f"{type(exc).__name__}: {exc}", then=self.queue)
+            return False
+        self.store.mark_done(run, rows)
+        self.completed += 1
+        self.bar.update()
+        return False
+
+    def _retry_or_fail(self, run: RunSpec, error: str, then: deque[RunSpec]) -> None:
+        """The one place attempts are counted: requeue a run or give it up as failed."""
+        self.attempts[run.run_id] = self.attempts.get(run.run_id, 0) + 1
+        if self.attempts[run.run_id] < MAX_ATTEMPTS:
             then.appendleft(run)
         else:
-            failed.append(run.run_id)
-            bar.set_postfix(failed=len(failed))
-        store.mark_failed(run, error, attempts[run.run_id])
+            self.failed.append(run.run_id)
+            self.bar.set_postfix(failed=len(self.failed))
+        self.store.mark_failed(run, error, self.attempts[run.run_id])
 
-    # A dead process breaks the whole local pool, and every run in flight fails with it:
-    # those become suspects, rerun one at a time, so only a run that kills its worker
-    # on its own is charged an attempt, and the others are not failed along with it.
-    suspects: deque[RunSpec] = deque()
-    try:
-        while queue or suspects or in_flight:
-            if executor is None:
-                executor = engine.make()
-            source, limit = (suspects, 1) if suspects else (queue, engine.slots)
-            try:
-                while source and len(in_flight) < limit:
-                    in_flight[executor.submit(execute_run, source[0], data_dir)] = source[0]
-                    source.popleft()
-            except BrokenProcessPool:  # a worker died between runs; what is in flight fails
-                if not in_flight:  # and nothing was: no run to blame, rebuild the pool
-                    _stop(executor, in_flight)
-                    executor = None
-                    continue
-            alone = len(in_flight) == 1
-            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            broken = False
-            for future in finished:
-                run = in_flight.pop(future)
-                try:
-                    rows = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if alone:
-                        retry_or_fail(run, "worker process died", then=suspects)
-                    else:
-                        suspects.append(run)
-                except Exception as exc:  # a failing run must not sink the experiment
-                    retry_or_fail(run, f"{type(exc).__name__}: {exc}")
-                else:
-                    store.mark_done(run, rows)
-                    completed += 1
-                    bar.update()
-            if broken:  # requeue what was in flight as suspects and rebuild the pool
-                for future, run in in_flight.items():
-                    future.cancel()
-                    suspects.append(run)
-                in_flight.clear()
-                store.log(
-                    {
-                        "status": "worker process died",
-                        "rerun_one_at_a_time": [run.run_id for run in suspects],
-                    }
-                )
-                _stop(executor, in_flight)
-                executor = None
-    except KeyboardInterrupt:
-        store.log({"status": "interrupted", "done": len(done) + completed, "total": len(runs)})
-        raise
-    finally:
-        bar.close()
-        if executor is not None:
-            _stop(executor, in_flight)
-    store.finish(failed=len(failed))
-    return Outcome(len(runs), len(done), completed, failed)
+    def _rebuild(self) -> None:
+        """Requeue what was in flight as suspects and drop the broken pool."""
+        for future, run in self.in_flight.items():
+            future.cancel()
+            self.suspects.append(run)
+        self.in_flight.clear()
+        self.store.log(
+            {
+                "status": "worker process died",
+                "rerun_one_at_a_time": [run.run_id for run in self.suspects],
+            }
+        )
+        _stop(self.executor, self.in_flight)
+        self.executor = None
 
 
 def _stop(executor: Executor, in_flight: dict[Future, RunSpec]) -> None:
