@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipyvue
@@ -16,6 +19,7 @@ from clustersim.dashboard import app
 from clustersim.dashboard.controls import LEVERS, MAIN_PARAMETERS, label, user_params
 from clustersim.dashboard.feed import latest, sentence
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
+from clustersim.dashboard.playback import Pacer, Player, Run
 from clustersim.dashboard.plots import ACTIVE, TURNOVER, SeriesDrawing, nice_ceiling, survival_curve
 from clustersim.dashboard.presets import CONFIG_ENV, load_presets
 from clustersim.dashboard.region_map import partnership_links
@@ -408,3 +412,145 @@ def test_server_runs_solara_on_the_app_bound_where_asked(tmp_path: Path) -> None
     config = tmp_path / "x.toml"
     assert environment(config)[CONFIG_ENV] == str(config.resolve())
     assert CONFIG_ENV not in environment(None)
+
+
+# ------------------------------------------- playing without racing the drawing
+class CountingModel:
+    """A stand-in model that notices when two threads step it at once."""
+
+    def __init__(self, months: int = 1000) -> None:
+        self.month, self.months, self.running = 0, months, True
+        self.inside = threading.Lock()
+        self.overlaps = 0
+
+    def step(self) -> None:
+        if not self.inside.acquire(blocking=False):
+            self.overlaps += 1
+            return
+        try:
+            time.sleep(0.001)
+            self.month += 1
+            self.running = self.month < self.months
+        finally:
+            self.inside.release()
+
+
+@dataclass(frozen=True)
+class CountingFrame:
+    serial: int
+    month: int
+    running: bool
+
+
+def counting_frame(model: CountingModel, serial: int) -> CountingFrame:
+    return CountingFrame(serial, model.month, model.running)
+
+
+def test_a_run_steps_under_its_lock_and_frames_never_change() -> None:
+    run = Run(CountingModel(), counting_frame)
+    first = run.frame
+    threads = [threading.Thread(target=lambda: [run.step() for _ in range(50)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert run.model.overlaps == 0 and run.model.month == 200
+    assert (first.month, run.frame.month, run.frame.serial) == (0, 200, 200)
+    replaced = run.replace(CountingModel())
+    assert (replaced.month, replaced.serial) == (0, 201)
+
+
+def test_a_run_stops_at_its_end() -> None:
+    run = Run(CountingModel(months=3), counting_frame)
+    assert run.step(5).month == 3 and not run.frame.running
+    assert run.step().month == 3
+
+
+def test_the_player_waits_for_each_frame_to_be_drawn() -> None:
+    run = Run(CountingModel(months=30), counting_frame)
+    published: list[CountingFrame] = []
+    ahead: list[int] = []
+    done = threading.Event()
+
+    def publish(frame: CountingFrame) -> None:
+        if published and run.frame.serial > frame.serial:
+            ahead.append(frame.serial)
+        published.append(frame)
+        # The page draws in another thread, a little later.
+        threading.Timer(0.002, run.mark_drawn, args=(frame.serial,)).start()
+
+    every_month = Pacer(most=1)
+    player = Player(run, publish, lambda: 1000.0, lambda _f: done.set(), pytest.fail, every_month)
+    player.start()
+    assert done.wait(30)
+    assert [f.month for f in published] == list(range(1, 31))  # every month, in order
+    assert not ahead and run.model.overlaps == 0
+
+
+def test_a_player_stops_without_its_frame_being_drawn() -> None:
+    run = Run(CountingModel(), counting_frame)
+    published: list[CountingFrame] = []
+    player = Player(run, published.append, lambda: 1.0, pytest.fail, pytest.fail)
+    player.start()
+    while not published:
+        time.sleep(0.01)
+    player.stop()  # nobody draws: stop must still wake it
+    player.join(5)
+    assert player.stopped and run.model.month == 1
+
+
+def test_the_pace_adapts_to_what_steps_and_drawing_cost() -> None:
+    pacer = Pacer()
+    assert pacer.months_per_frame(4.0) == 1  # nothing measured yet
+    pacer.record(1, stepping_s=0.05, drawing_s=0.5)
+    assert pacer.months_per_frame(4.0) == 1  # every month drawn up to 4 months/s
+    assert pacer.months_per_frame(12.0) == 3  # faster: several months per frame
+    assert Pacer.rest(1, busy_s=0.1, speed=4.0) == pytest.approx(0.15)
+    assert Pacer.rest(1, busy_s=0.6, speed=4.0) == 0.0  # slow machine: no rest
+    pacer.record_pace(1, 0.5)
+    assert pacer.rate == pytest.approx(2.0)
+
+
+def test_play_on_the_page_advances_and_pause_stops_it(live: Page) -> None:
+    live.button("▶").click()
+    deadline = time.monotonic() + 60
+    while len({frame.month for frame in live.shown}) < 4:
+        assert time.monotonic() < deadline, "Play did not advance the month"
+        time.sleep(0.05)
+    live.button("❚❚").click()
+    shown = live.frame.month
+    live.stage.run.peek()._lock.acquire()  # no step in progress any more
+    live.stage.run.peek()._lock.release()
+    assert live.model.month in (shown, shown + 1)
+    months = [frame.month for frame in live.shown]
+    assert months == sorted(months)
+    live.step()
+    assert live.frame.month == live.model.month
+
+
+def test_a_preset_picked_during_play_plays_on_from_month_0(live: Page) -> None:
+    live.button("▶").click()
+    while live.frame.month < 2:
+        time.sleep(0.05)
+    live.widget(v.Select, "Scenario preset").v_model = "quick_win"
+    assert live.model.scenario.preset.label == "quick_win"
+    before = len(live.shown)
+    while len(live.shown) < before + 2:
+        time.sleep(0.05)
+    assert live.frame.scenario.preset.label == "quick_win" and live.stage.playing.peek()
+    live.button("❚❚").click()
+
+
+def test_the_run_survives_leaving_the_page(small_config: Path, monkeypatch) -> None:
+    monkeypatch.setattr(app, "STAGES", app.make_stages())
+    stage = app.STAGES.live
+    _, rc = solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    stage.speed.set(2.5)
+    rc.close()  # the page goes, as on a switch to the other tab
+    _, rc = solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
+    try:
+        assert stage.model.month == 1 and stage.frame.peek().month == 1
+        assert rc.find(v.Slider, label="Speed: 2.5 months per second").widget.v_model == 2.5
+    finally:
+        rc.close()
