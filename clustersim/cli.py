@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from clustersim.config import ConfigError, load_config
 from clustersim.parameters import ParameterError, Parameters, check_value
@@ -44,6 +45,16 @@ def _user_errors() -> tuple[type[Exception], ...]:
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))
     return tuple(found)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's usage mistakes in the tool's one-line form, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("clustersim").strip()
+        where = f"{command}: " if command else ""
+        text = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"clustersim: error: {where}{text} (see {self.prog} --help)\n")
 
 
 class _VersionAction(argparse.Action):
@@ -108,7 +119,7 @@ def _add_experiment_options(parser: argparse.ArgumentParser, kind: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: one subcommand per task, each added by its own function."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(  # subcommands' parsers are _Parsers too
         prog="clustersim",
         description="Agent-based simulation of cluster formation: SMEs, knowledge institutions "
         "and government forming partnerships by proximity, culture fit and trust.",
@@ -358,6 +369,12 @@ def _validate(args: argparse.Namespace) -> None:
         f"ok: {args.config} is valid ({config.name}; {chain}; "
         f"differs from the defaults in: {', '.join(changed) or 'nothing'})"
     )
+    from clustersim.resources import ResourceError, check_run
+
+    try:  # valid, yet too large to run here: say so, the file itself is fine
+        check_run(config.parameters, str(args.config))
+    except ResourceError as exc:
+        print(f"clustersim: warning: {' '.join(str(exc).split())}", file=sys.stderr)
 
 
 def _experiment(args: argparse.Namespace) -> int:
@@ -457,9 +474,36 @@ def _calibrate(args: argparse.Namespace) -> None:
 
 def _report(args: argparse.Namespace) -> None:
     from clustersim.experiment.report import build_report
+    from clustersim.experiment.store import ResultStore
 
+    store = ResultStore.existing(args.results)
+    _require_done(store, args.results)
     print(build_report(args.results))
     print(f"report written to {args.results / 'report' / 'report.md'}", file=sys.stderr)
+    _warn_missing(store, "reported")
+
+
+def _require_done(store, folder: Path) -> None:
+    """Refuse a folder with no finished run: a report or export of nothing is no result."""
+    if not store.completed():
+        raise UserError(
+            f"{folder}: none of its {len(store.runs)} runs is done (per {store.status_path.name} "
+            "and data/); run the same compare or sweep command to do them"
+        )
+
+
+def _warn_missing(store, verb: str) -> None:
+    """One warning line when some designed runs are not done: partial must not pass for whole."""
+    done = store.completed()
+    missing = [run.run_id for run in store.runs if run.run_id not in done]
+    if missing:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        print(
+            f"clustersim: warning: {verb} {len(done)} of {len(store.runs)} designed runs; "
+            f"{len(missing)} not done ({shown}); run the same compare or sweep command to "
+            f"finish them, then {verb.removesuffix('ed')} again",
+            file=sys.stderr,
+        )
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -482,19 +526,11 @@ def _export(args: argparse.Namespace) -> None:
 
     out = args.out or args.results / "csv"
     store = ResultStore.existing(args.results)
+    _require_done(store, args.results)
     counts = export_csv(store, out)
     for table, rows in counts.items():
         print(f"{out / (table + '.csv')}: {rows} rows")
-    done = store.completed()
-    missing = [run.run_id for run in store.runs if run.run_id not in done]
-    if missing:  # a partial export must not pass for the whole experiment
-        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-        print(
-            f"clustersim: warning: exported {len(done)} of {len(store.runs)} designed runs; "
-            f"{len(missing)} not done ({shown}); run the same compare or sweep command to "
-            "finish them, then export again",
-            file=sys.stderr,
-        )
+    _warn_missing(store, "exported")
 
 
 def _dashboard(args: argparse.Namespace) -> None:
@@ -504,7 +540,24 @@ def _dashboard(args: argparse.Namespace) -> None:
         from clustersim.resources import check_dashboard
 
         check_dashboard(load_config(args.config).parameters)
+    _check_address(args.host, args.port)
     serve(config=args.config, host=args.host, port=args.port)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address the server could not listen on, before Solara starts on it."""
+    import socket
+
+    if not host.strip():
+        raise UserError("--host: empty; give an address to listen on, e.g. 127.0.0.1")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as exc:
+        what = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UserError(f"--host {host} --port {port}: cannot listen there ({what})") from None
 
 
 def _params(args: argparse.Namespace) -> None:

@@ -22,15 +22,12 @@ machine's available memory: for tests, and for a user who knows better (swap).
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-from scipy.spatial import cKDTree
-
-from clustersim import region
 from clustersim.parameters import ParameterError, Parameters
 
 BASE_BYTES = 240 * 2**20  # python, numpy, pandas, scipy, Mesa imported: measured 232 MB
@@ -39,13 +36,19 @@ QUERY_CHUNK = 256  # locations per neighbour query (`region.neighbours_within`)
 BYTES_PER_QUERY_PAIR = 40  # a Python int in a list, while one chunk is converted
 BYTES_PER_ORGANISATION = 2_600
 BYTES_PER_ORGANISATION_MONTH = 110
+BYTES_PER_CONTACT = 90  # one organisation in another's set of contacts (matchmaking)
 SAMPLE = 4_000  # positions counted for the neighbour estimate
 DRAWS = 3  # regions drawn; the largest count is used
 DASHBOARD_MAX_ORGANISATIONS = 20_000  # a live page draws every organisation every month
 ENV = "CLUSTERSIM_AVAILABLE_MEMORY"
-_SIZE_PARAMETERS = (  # what memory depends on; in the order of `_pairs`, then months
+_PAIR_PARAMETERS = (  # what the neighbour lists depend on, in the order of `_pairs`
     *("n_smes", "n_knowledge_institutions", "n_governments", "region_km"),
-    *("n_centres", "centre_spread_km", "awareness_radius_km", "months"),
+    *("n_centres", "centre_spread_km", "awareness_radius_km"),
+)
+_SIZE_PARAMETERS = (  # what memory depends on
+    *_PAIR_PARAMETERS,
+    *("months", "matchmaking", "matchmaking_interval_months"),
+    *("matchmaking_participants", "matchmaking_introductions"),
 )
 _POWERS = {"": 0, "b": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 _UNITS = {**_POWERS, **{f"{u}ib": k for u, k in _POWERS.items() if u not in ("", "b")}}
@@ -66,13 +69,18 @@ def neighbour_pairs(p: Parameters) -> float:
     Positions are drawn as the model draws them (fixed seeds, so the estimate is the
     same every time); a sample of `SAMPLE` is scaled up by the number of pairs.
     """
-    return _pairs(*(getattr(p, name) for name in _SIZE_PARAMETERS[:-1]))
+    return _pairs(*(getattr(p, name) for name in _PAIR_PARAMETERS))
 
 
 @functools.lru_cache(maxsize=256)
 def _pairs(
     n_smes: int, n_ki: int, n_gov: int, region_km: float, n_centres: int, spread: float, r: float
 ) -> float:
+    import numpy as np  # here: `validate` checks small configs without numpy or scipy
+    from scipy.spatial import cKDTree
+
+    from clustersim import region
+
     n = n_smes + n_ki + n_gov
     if n < 2:
         return 0.0
@@ -94,15 +102,15 @@ def _pairs(
     return most
 
 
-def estimate_bytes(p: Parameters) -> int:
+def estimate_bytes(p: Parameters, pairs: float | None = None) -> int:
     """Peak resident memory of one run of `p`, in bytes (measured fit, see module doc).
 
     Measured peaks (3 months; 120 for the 5k row): 1k SMEs 244 MB, 5k 256 MB
     (318 MB at 120 months), 20k 350 MB, 50k 768 MB; the neighbour lists are 8.6 M
-    pairs at 20k and 54 M at 50k.
+    pairs at 20k and 54 M at 50k. `pairs` replaces the counted neighbour pairs.
     """
     n = organisations(p)
-    pairs = neighbour_pairs(p)
+    pairs = neighbour_pairs(p) if pairs is None else pairs
     transient = BYTES_PER_QUERY_PAIR * QUERY_CHUNK * pairs / max(n, 1)
     return int(
         BASE_BYTES
@@ -110,7 +118,22 @@ def estimate_bytes(p: Parameters) -> int:
         + transient
         + BYTES_PER_ORGANISATION * n
         + BYTES_PER_ORGANISATION_MONTH * n * p.months
+        + BYTES_PER_CONTACT * matchmaking_contacts(p)
     )
+
+
+def matchmaking_contacts(p: Parameters) -> float:
+    """Contacts matchmaking can add over the run: two per introduction, at most all pairs.
+
+    Measured: 5k SMEs, 5,000 participants with 100 introductions every month for a
+    year (12 M contacts) took 1.0 GB more than the same run without matchmaking.
+    """
+    if not p.matchmaking:
+        return 0.0
+    n = organisations(p)
+    events = p.months // p.matchmaking_interval_months + 1
+    made = 2 * events * min(p.matchmaking_participants, n) * p.matchmaking_introductions
+    return float(min(made, n * (n - 1)))
 
 
 def available_bytes() -> int:
@@ -134,7 +157,13 @@ def size(n_bytes: float) -> str:
 
 
 def _advice(p: Parameters) -> str:
-    """What to lower: the population, and the radius when it makes the lists long."""
+    """What to lower: the population, the radius, or matchmaking when it dominates."""
+    if BYTES_PER_CONTACT * matchmaking_contacts(p) > BYTES_PER_PAIR * neighbour_pairs(p):
+        return (
+            f"lower matchmaking_participants (now {p.matchmaking_participants}) or "
+            f"matchmaking_introductions (now {p.matchmaking_introductions}), raise "
+            f"matchmaking_interval_months (now {p.matchmaking_interval_months}) or n_smes"
+        )
     known = neighbour_pairs(p) / max(organisations(p), 1)
     return (
         f"lower n_smes (now {p.n_smes}) or awareness_radius_km (now "
@@ -142,15 +171,21 @@ def _advice(p: Parameters) -> str:
     )
 
 
-def check_run(p: Parameters, what: str) -> int:
-    """Refuse `p` (ResourceError) if one run would not fit; return its estimate in bytes."""
-    need, have = estimate_bytes(p), available_bytes()
+def check_run(p: Parameters, what: str) -> None:
+    """Refuse `p` (ResourceError) if one run would not fit in the memory available.
+
+    When even everyone knowing everyone would fit, the neighbours are not counted.
+    """
+    have = available_bytes()
+    n = organisations(p)
+    if estimate_bytes(p, pairs=float(n * (n - 1))) <= have:
+        return
+    need = estimate_bytes(p)
     if need > have:
         raise ResourceError(
             f"{what}: a run needs about {size(need)} of memory and this machine has "
             f"{size(have)} available; {_advice(p)}"
         )
-    return need
 
 
 def check_dashboard(p: Parameters) -> None:
@@ -213,8 +248,8 @@ def largest_run(scenarios: Iterable[Parameters], most: int = 32) -> tuple[Parame
 def _rough_pairs(p: Parameters) -> float:
     """Pairs if SMEs sat normally around their centre alone, or uniformly in the region."""
     n, r = organisations(p), p.awareness_radius_km
-    same_centre = -np.expm1(-(r**2) / (4 * p.centre_spread_km**2)) / p.n_centres
-    uniform = min(1.0, np.pi * r**2 / p.region_km**2)
+    same_centre = -math.expm1(-(r**2) / (4 * p.centre_spread_km**2)) / p.n_centres
+    uniform = min(1.0, math.pi * r**2 / p.region_km**2)
     return float(n * n * (same_centre + uniform)) + n * p.months
 
 
