@@ -24,6 +24,7 @@ SMALL = {
 
 
 def run_model(months: int = 36, seed: int = 1, **overrides) -> ClusterModel:
+    """A small region run to its end: most mechanism tests need a finished run, quickly."""
     model = ClusterModel(seed=seed, **{**SMALL, "months": months, **overrides})
     while model.running:
         model.step()
@@ -46,6 +47,7 @@ GRACE_SECONDS = 10.0  # for processes that are ending on their own, e.g. a forks
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Mark this session before any test starts a process, so its orphans can be found."""
     os.environ[SESSION_MARK] = f"{os.getpid()}-{uuid.uuid4().hex}"
 
 
@@ -66,6 +68,7 @@ def _own_multiprocessing_helpers() -> set[int]:
 
 
 def _running(process: psutil.Process) -> bool:
+    """Alive and not a zombie: a zombie has ended and only waits for its parent to reap it."""
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
