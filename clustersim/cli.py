@@ -180,9 +180,9 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_experiments(sub: argparse._SubParsersAction) -> None:
-    for kind, text in (
-        ("compare", "run every scenario x replication of a comparison, then report"),
-        ("sweep", "run every design point x replication of a parameter sweep"),
+    for kind, text, report_after in (
+        ("compare", "run every scenario x replication of a comparison, then report", True),
+        ("sweep", "run every design point x replication of a parameter sweep", False),
     ):
         exp = sub.add_parser(
             kind,
@@ -192,7 +192,7 @@ def _add_experiments(sub: argparse._SubParsersAction) -> None:
             "resumes, doing only the missing runs.",
         )
         _add_experiment_options(exp, kind)
-        exp.set_defaults(handler=_experiment, kind=kind)
+        exp.set_defaults(handler=_experiment, kind=kind, report_after=report_after)
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
@@ -379,7 +379,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 def _experiment(args: argparse.Namespace) -> int:
     _, out = _execute(args)
-    if args.kind == "compare":
+    if args.report_after:
         from clustersim.experiment.report import build_report
 
         print(build_report(out))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from clustersim.config import LoadedConfig
+from clustersim.formatting import percent
 from clustersim.model import ClusterModel
 from clustersim.outdir import OutputError
 from clustersim.parameters import Parameters
@@ -208,4 +209,4 @@ def format_summary(result: RunResult) -> str:
 
 
 def _percent(x: float) -> str:
-    return "n/a" if x != x else f"{100 * x:.1f} %"
+    return percent(x, suffix=" %")

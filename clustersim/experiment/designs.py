@@ -1,22 +1,25 @@
-"""Sweep designs: which parameter points a sweep visits.
+"""Sweep designs: which parameter points a sweep visits, and how a design is analysed.
 
 Each design is a pure function from a parameter space to a table of points, using
 SALib and scipy.stats.qmc rather than hand-written samplers. Sobol and Morris
-designs keep SALib's row order, which their analyses rely on.
+designs keep SALib's row order, which their analyses rely on. `METHODS` is the one
+registry of methods: each `Method` mirrors a sampler with its analyser (SALib's
+sample/analyze pairs) and says how many points it makes.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
-
-METHODS = ("grid", "lhs", "sobol", "morris")
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,84 @@ def morris(dimensions: list[Dimension], trajectories: int, levels: int, seed: in
     return _finish(pd.DataFrame(points, columns=[d.name for d in dimensions]), dimensions)
 
 
+def sobol_indices(
+    problem: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int
+) -> pd.DataFrame:
+    """First-order and total Sobol indices with their confidence intervals."""
+    s = sobol_analyze.analyze(problem, y, calc_second_order=True, seed=seed)
+    columns = ("S1", "S1_conf", "ST", "ST_conf")
+    return pd.DataFrame({"parameter": problem["names"], **{c: s[c] for c in columns}})
+
+
+def morris_indices(
+    problem: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int
+) -> pd.DataFrame:
+    """Morris elementary effects: mu*, its confidence interval, sigma and mu."""
+    s = morris_analyze.analyze(problem, x, y, num_levels=levels, seed=seed)
+    columns = ("mu_star", "mu_star_conf", "sigma", "mu")
+    return pd.DataFrame({"parameter": problem["names"], **{c: s[c] for c in columns}})
+
+
+Sampler = Callable[[list[Dimension], int, int, int], pd.DataFrame]  # dims, samples, levels, seed
+Analyser = Callable[[dict, np.ndarray, np.ndarray, int, int], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A design method: its sampler, its point count and, if it has one, its analyser.
+
+    `ranged`: its parameters are ranges (low, high) rather than lists of values.
+    """
+
+    name: str
+    sample: Sampler
+    points: Callable[[int, int, Sequence[int]], int]  # dimensions, samples, grid sizes
+    analyse: Analyser | None = None
+    ranged: bool = True
+    needs_samples: bool = True
+    needs_levels: bool = False
+    min_dimensions: int = 1
+    samples_power_of_two: bool = False
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method(
+            "grid",
+            lambda dims, samples, levels, seed: grid(dims),
+            lambda n, samples, sizes: int(np.prod(sizes)),
+            ranged=False,
+            needs_samples=False,
+        ),
+        Method(
+            "lhs",
+            lambda dims, samples, levels, seed: latin_hypercube(dims, samples, seed),
+            lambda n, samples, sizes: samples,
+        ),
+        Method(
+            "sobol",
+            lambda dims, samples, levels, seed: sobol(dims, samples, seed),
+            lambda n, samples, sizes: samples * (2 * n + 2),
+            analyse=sobol_indices,
+            min_dimensions=2,
+            samples_power_of_two=True,
+        ),
+        Method(
+            "morris",
+            morris,
+            lambda n, samples, sizes: samples * (n + 1),
+            analyse=morris_indices,
+            needs_levels=True,
+            min_dimensions=2,
+        ),
+    )
+}
+
+
 def expected_points(method: str, n_dimensions: int, samples: int, grid_sizes=()) -> int:
     """How many points a design makes, so users (and tests) know the cost up front."""
-    if method == "grid":
-        return int(np.prod(grid_sizes))
-    if method == "lhs":
-        return samples
-    if method == "sobol":
-        return samples * (2 * n_dimensions + 2)
-    return samples * (n_dimensions + 1)
+    return METHODS[method].points(n_dimensions, samples, grid_sizes)
 
 
 def _finish(points: pd.DataFrame, dimensions: list[Dimension]) -> pd.DataFrame:

@@ -16,8 +16,9 @@ plots only when there are few points.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,195 +27,245 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from clustersim import formatting
 from clustersim.experiment import analysis
+from clustersim.experiment.spec import Compare, Design, Sweep, design_of
 from clustersim.experiment.store import ResultStore, read_table
+from clustersim.formatting import (
+    Block,
+    Plot,
+    Table,
+    eur,
+    interval,
+    number,
+    p_value,
+    percent,
+    percent_interval,
+    plural,
+)
 from clustersim.survival import HORIZONS_MONTHS
 
 PARTNERSHIP_COLUMNS = ["scenario", "point", "replication", "duration", "dissolved", "cause"]
 MAX_GROUP_PLOTS = 12  # more groups than this and per-group curves are unreadable
 DPI = 110
+HORIZON_COLUMNS = [f"S({h})" for h in HORIZONS_MONTHS]
+
+
+@dataclass(frozen=True)
+class Sections:
+    """A report as data: the Markdown blocks of report.md and the terminal summary's blocks."""
+
+    markdown: list[Block]
+    terminal: list[Block]
 
 
 def build_report(root: Path) -> str:
     """Write RESULTS/report/report.md and its figures; return the terminal summary."""
     root = Path(root)
     manifest = ResultStore.existing(root).read_manifest()
+    runs = read_table(root, "runs")
+    parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
+    report = report_sections(manifest, runs, parts, root.name)
     folder = root / "report"
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.png"):  # figures of an earlier report must not linger
         old.unlink()
-    runs = read_table(root, "runs")
-    parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
-    design = manifest["design"]
+    for plot in formatting.plots(report.markdown):
+        plot.draw(folder / plot.file)
+    (folder / "report.md").write_text("\n".join(formatting.markdown(report.markdown)))
+    return "\n".join(formatting.text(report.terminal))
+
+
+def report_sections(
+    manifest: dict, runs: pd.DataFrame, parts: pd.DataFrame, folder_name: str
+) -> Sections:
+    """The whole report from the manifest and the tables: header, then the design's sections."""
+    design = design_of(manifest)
     warning = _incompleteness(manifest, len(runs))
-    md = [f"# Experiment report: {manifest.get('experiment_name', root.name)}", ""]
+    md: list[Block] = [f"# Experiment report: {manifest.get('experiment_name', folder_name)}"]
     if manifest.get("description"):
-        md += [manifest["description"], ""]
+        md.append(manifest["description"])
     if warning:
-        md += [f"> **WARNING: {warning}**", ""]
-    md += [*_provenance(manifest, len(runs)), ""]
-    text = [_headline(manifest, len(runs))]
+        md.append(f"> **WARNING: {warning}**")
+    md.append("\n".join(_provenance(manifest, design, len(runs))))
+    text: list[Block] = [_headline(manifest, design, len(runs))]
     if warning:
         text.append(f"WARNING: {warning}")
     if runs.empty:
-        md += ["No run has finished yet: there is nothing to report.", ""]
-    elif design["kind"] == "sweep":
-        _sweep(manifest, runs, parts, folder, md, text)
-    else:
-        _compare(manifest, runs, parts, folder, md, text)
-    (folder / "report.md").write_text("\n".join(md))
-    return "\n".join(text)
+        md.append("No run has finished yet: there is nothing to report.")
+        return Sections(md, text)
+    body = design.report(manifest, runs, parts)
+    return Sections(md + body.markdown, text + body.terminal)
 
 
 # --------------------------------------------------------------------- comparison
-def _compare(manifest, runs, parts, folder: Path, md: list[str], text: list[str]) -> None:
-    design = manifest["design"]
-    reference = design["reference"]
-    order = analysis.scenario_order(design["scenarios"], reference)
-    curves = analysis.survival_curves(parts, order)
-    horizons = analysis.survival_at_horizons(parts, order=order)
-    logrank = analysis.logrank_vs_reference(parts, reference, order)
-    formed = analysis.formation(runs, order)
-    causes = analysis.dissolution_causes(runs, order)
-    cost = analysis.subsidy_per_survivor(parts, runs, order=order)
+def compare_sections(design: Compare, runs: pd.DataFrame, parts: pd.DataFrame) -> Sections:
+    """Survival, log-rank, formation, causes and cost per scenario, against the reference."""
+    order = analysis.scenario_order(list(design.scenarios), design.reference)
     colours = _colours(order)
-
-    _plot_curves(curves, colours, folder / "survival.png", "scenario")
-    _plot_horizons(horizons, colours, folder / "survival_at_horizons.png")
-    _plot_formation(formed, colours, folder / "formation.png")
-    _plot_causes(causes, folder / "causes.png")
-
-    survival_rows = _survival_rows(horizons, order)
-    hcols = [f"S({h})" for h in HORIZONS_MONTHS]
-    md += [
-        "## Partnership survival",
+    horizons = analysis.survival_at_horizons(parts, order=order)
+    logrank = analysis.logrank_vs_reference(parts, design.reference, order)
+    formed = analysis.formation(runs, order)
+    cost = analysis.subsidy_per_survivor(parts, runs, order=order)
+    survival = Table(
+        ["scenario", "partnerships", *HORIZON_COLUMNS], _survival_rows(horizons, order)
+    )
+    markdown = [
+        *_survival_section(analysis.survival_curves(parts, order), horizons, survival, colours),
+        *_logrank_section(logrank, design.reference),
+        *_formation_section(formed, order, colours),
+        *_causes_section(analysis.dissolution_causes(runs, order), "Dissolution causes"),
+        *_cost_section(cost),
+        *METHOD_NOTES,
+    ]
+    terminal = [
         "",
+        "Partnership survival (Kaplan-Meier, pooled over replications) [95% CI]",
+        survival,
+        "",
+        "Per scenario: mean over replications [95% t-interval]",
+        _per_scenario_table(formed, order, logrank, cost, design.reference),
+    ]
+    return Sections(markdown, terminal)
+
+
+def _survival_section(
+    curves: pd.DataFrame, horizons: pd.DataFrame, table: Table, colours: dict
+) -> list[Block]:
+    return [
+        "## Partnership survival",
         "Kaplan-Meier estimate of the share of partnerships still active a given number "
         "of months after they formed, pooling all partnerships of all replications of a "
         "scenario; partnerships active at the end of a run are censored there. Shaded: "
         "pointwise 95 % confidence band (Greenwood). Dotted lines mark the horizons "
         "tabulated below.",
-        "",
-        "![Kaplan-Meier survival per scenario](survival.png)",
-        "",
+        Plot(
+            "survival.png",
+            "Kaplan-Meier survival per scenario",
+            partial(_plot_curves, curves, colours, what="scenario"),
+        ),
         "### Survival at 12, 36 and 60 months",
-        "",
         "S(h) with its 95 % confidence interval; n/a where no partnership was observed "
         "for that long (the run is too short, or too few formed early enough).",
-        "",
-        _markdown(["scenario", "partnerships", *hcols], survival_rows),
-        "",
-        "![Survival at the horizons with 95 % intervals](survival_at_horizons.png)",
-        "",
+        table,
+        Plot(
+            "survival_at_horizons.png",
+            "Survival at the horizons with 95 % intervals",
+            partial(_plot_horizons, horizons, colours),
+        ),
     ]
-    lr_rows = [
-        [r.scenario, str(r.partnerships), str(r.dissolved), _num(r.statistic, ".2f"), _p(r.pvalue)]
+
+
+def _logrank_section(logrank: pd.DataFrame, reference: str) -> list[Block]:
+    rows = [
+        [
+            r.scenario,
+            str(r.partnerships),
+            str(r.dissolved),
+            number(r.statistic, ".2f"),
+            p_value(r.pvalue),
+        ]
         for r in logrank.itertuples()
     ]
-    md += [
+    return [
         f"## Log-rank tests against {reference}",
-        "",
         f"scipy's log-rank test of each scenario's survival curve against the reference "
         f"`{reference}`. z > 0: partnerships dissolve faster than under the reference; "
         "z < 0: they last longer. The test treats partnerships as independent, which "
         "those of one run are not, so small p-values are indicative rather than proof.",
-        "",
-        _markdown(["scenario", "partnerships", "dissolved", "z", "p-value"], lr_rows),
-        "",
+        Table(["scenario", "partnerships", "dissolved", "z", "p-value"], rows),
     ]
-    formation_rows = _formation_rows(formed, order)
-    md += [
+
+
+FORMATION_HEADER = ["scenario", "runs", "partnerships formed", "share collaborating"]
+
+
+def _formation_section(formed: pd.DataFrame, order: Sequence[str], colours: dict) -> list[Block]:
+    return [
         "## Formation and collaboration",
-        "",
         "Partnerships formed per run and the share of organisations that ever "
         "collaborated: mean over replications with a 95 % t-interval.",
-        "",
-        _markdown(
-            ["scenario", "runs", "partnerships formed", "share collaborating"], formation_rows
+        Table(FORMATION_HEADER, _formation_rows(formed, order)),
+        Plot(
+            "formation.png",
+            "Formation and collaboration per scenario",
+            partial(_plot_formation, formed, colours),
         ),
-        "",
-        "![Formation and collaboration per scenario](formation.png)",
-        "",
     ]
-    md += [
-        "## Dissolution causes",
-        "",
-        "Mean number of partnerships dissolved per run, by the cause that ended them.",
-        "",
-        _causes_markdown(causes),
-        "",
-        "![Dissolutions per run by cause](causes.png)",
-        "",
+
+
+def _causes_section(causes: pd.DataFrame, title: str, intro: bool = True) -> list[Block]:
+    blocks: list[Block] = [f"## {title}"]
+    if intro:
+        blocks.append(
+            "Mean number of partnerships dissolved per run, by the cause that ended them."
+        )
+    return [
+        *blocks,
+        _causes_table(causes),
+        Plot("causes.png", "Dissolutions per run by cause", partial(_plot_causes, causes)),
     ]
-    cost_rows = [
+
+
+def _cost_section(cost: pd.DataFrame) -> list[Block]:
+    horizon = analysis.SURVIVOR_HORIZON
+    rows = [
         [
             r.scenario,
             str(r.runs),
-            _eur(r.subsidy_spent_eur),
+            eur(r.subsidy_spent_eur),
             str(r.survivors),
             str(r.censored_before_horizon),
-            _eur(r.subsidy_per_survivor_eur),
-            _eur(r.policy_per_survivor_eur),
+            eur(r.subsidy_per_survivor_eur),
+            eur(r.policy_per_survivor_eur),
         ]
         for r in cost.itertuples()
     ]
-    horizon = analysis.SURVIVOR_HORIZON
-    md += [
+    header = [
+        "scenario",
+        "runs",
+        "subsidy spent",
+        f"alive at {horizon} months",
+        "censored before",
+        "subsidy per survivor",
+        "policy spending per survivor",
+    ]
+    return [
         "## Subsidy per surviving partnership",
-        "",
         f"Subsidy spent (total over all replications) per partnership observed alive "
         f"{horizon} months after it formed. Only partnerships observed for {horizon} "
         f"months count as survivors; those formed less than {horizon} months before the "
         "end of a run and still active are censored before the horizon and counted "
         "neither way, although the subsidy they received is in the total. All policy "
         "spending (subsidy plus matchmaking) per survivor is shown alongside.",
-        "",
-        _markdown(
-            [
-                "scenario",
-                "runs",
-                "subsidy spent",
-                f"alive at {horizon} months",
-                "censored before",
-                "subsidy per survivor",
-                "policy spending per survivor",
-            ],
-            cost_rows,
-        ),
-        "",
+        Table(header, rows),
     ]
-    md += _method_notes()
 
-    text += [
-        "",
-        "Partnership survival (Kaplan-Meier, pooled over replications) [95% CI]",
-        _text_table(["scenario", "partnerships", *hcols], survival_rows),
-        "",
-        "Per scenario: mean over replications [95% t-interval]",
-    ]
+
+def _per_scenario_table(
+    formed: pd.DataFrame,
+    order: Sequence[str],
+    logrank: pd.DataFrame,
+    cost: pd.DataFrame,
+    reference: str,
+) -> Table:
+    """The terminal's one table per scenario: formation, log-rank p and subsidy per survivor."""
     p_by = dict(zip(logrank["scenario"], logrank["pvalue"], strict=True))
     cost_by = cost.set_index("scenario")["subsidy_per_survivor_eur"]
     rows = [
         [
             *f,
-            "(reference)" if f[0] == reference else _p(p_by.get(f[0], np.nan)),
-            _eur(cost_by.get(f[0], np.nan)),
+            "(reference)" if f[0] == reference else p_value(p_by.get(f[0], np.nan)),
+            eur(cost_by.get(f[0], np.nan)),
         ]
-        for f in formation_rows
+        for f in _formation_rows(formed, order)
     ]
-    text.append(
-        _text_table(
-            [
-                "scenario",
-                "runs",
-                "partnerships formed",
-                "share collaborating",
-                f"log-rank p vs {reference}",
-                f"subsidy per survivor ({horizon} m)",
-            ],
-            rows,
-        )
-    )
+    header = [
+        *FORMATION_HEADER,
+        f"log-rank p vs {reference}",
+        f"subsidy per survivor ({analysis.SURVIVOR_HORIZON} m)",
+    ]
+    return Table(header, rows)
 
 
 def _survival_rows(horizons: pd.DataFrame, order: Sequence[str]) -> list[list[str]]:
@@ -223,7 +274,11 @@ def _survival_rows(horizons: pd.DataFrame, order: Sequence[str]) -> list[list[st
         h = horizons[horizons["scenario"] == name]
         n = int(h["partnerships"].iloc[0]) if len(h) else 0
         rows.append(
-            [name, str(n), *(_pct_ci(r.survival, r.ci_low, r.ci_high) for r in h.itertuples())]
+            [
+                name,
+                str(n),
+                *(percent_interval(r.survival, r.ci_low, r.ci_high) for r in h.itertuples()),
+            ]
         )
     return rows
 
@@ -237,35 +292,83 @@ def _formation_rows(formed: pd.DataFrame, order: Sequence[str]) -> list[list[str
             [
                 name,
                 str(int(count["runs"])),
-                _num_ci(count["mean"], count["ci_low"], count["ci_high"], ".1f"),
-                _pct_ci(share["mean"], share["ci_low"], share["ci_high"]),
+                interval(count["mean"], count["ci_low"], count["ci_high"], ".1f"),
+                percent_interval(share["mean"], share["ci_low"], share["ci_high"]),
             ]
         )
     return rows
 
 
-def _causes_markdown(causes: pd.DataFrame) -> str:
+def _causes_table(causes: pd.DataFrame) -> Table:
     names = [c for c in causes.columns if c not in ("scenario", "runs", "total")]
     rows = [
-        [r["scenario"], str(r["runs"]), *(_num(r[c], ".1f") for c in [*names, "total"])]
+        [r["scenario"], str(r["runs"]), *(number(r[c], ".1f") for c in [*names, "total"])]
         for _, r in causes.iterrows()
     ]
-    return _markdown(["scenario", "runs", *(_label(c) for c in names), "total"], rows)
+    return Table(["scenario", "runs", *(_label(c) for c in names), "total"], rows)
 
 
 # -------------------------------------------------------------------------- sweep
-def _sweep(manifest, runs, parts, folder: Path, md: list[str], text: list[str]) -> None:
-    design = manifest["design"]
-    n_points = int(design["points"])
-    order = [f"point {p}" for p in range(n_points)]
+SWEEP_OUTCOMES = ("partnerships_formed", "share_collaborated", "subsidy_spent_eur")
+
+
+def sweep_sections(
+    design: Sweep, manifest: dict, runs: pd.DataFrame, parts: pd.DataFrame
+) -> Sections:
+    """Outcomes per design point, against the parameters, and per-point curves if few."""
+    order = [f"point {p}" for p in range(int(manifest["design"]["points"]))]
     runs = runs.assign(scenario="point " + runs["point"].astype(str))
     if not parts.empty:
         parts = parts.assign(scenario="point " + parts["point"].astype(str))
-    params = [d["name"] for d in design["dimensions"]]
+    params = [d.name for d in design.dimensions]
     points = pd.DataFrame(manifest["points"], index=order)
+    table = point_outcomes(runs, parts, points, params, order)
+    outcomes = _point_table(table, params)
+    few = len(order) <= MAX_GROUP_PLOTS
+    markdown: list[Block] = [
+        "## Outcomes per design point",
+        "Mean over the replications of each design point of partnerships formed, share of "
+        "organisations that ever collaborated and subsidy spent per run; S(h) is the "
+        "Kaplan-Meier survival at h months pooling the point's replications (n/a where no "
+        "partnership was observed that long).",
+        outcomes,
+        "## Outcomes against the swept parameters",
+        "Each dot is one design point (mean over its replications).",
+        Plot(
+            "outcomes_vs_parameters.png",
+            "Outcomes against the swept parameters",
+            partial(_plot_against_parameters, table, params),
+        ),
+    ]
+    if few:
+        markdown += _per_point_sections(runs, parts, order)
+    if design.sampling.analyse is not None:
+        markdown.append(
+            f"Sensitivity indices of this {design.method} design: `clustersim sensitivity "
+            "RESULTS` writes them to RESULTS/sensitivity/."
+        )
+    markdown += METHOD_NOTES
+    if few:
+        terminal = ["", "Outcomes per design point (means over replications)", outcomes]
+    else:
+        terminal = [
+            "",
+            f"Outcomes over the {len(order)} design points (means over replications)",
+            _outcome_ranges(table, points, params),
+        ]
+    return Sections(markdown, terminal)
+
+
+def point_outcomes(
+    runs: pd.DataFrame,
+    parts: pd.DataFrame,
+    points: pd.DataFrame,
+    params: list[str],
+    order: list[str],
+) -> pd.DataFrame:
+    """One row per design point: its parameters, runs, mean outcomes and survival S(h)."""
     horizons = analysis.survival_at_horizons(parts, order=order)
-    outcomes = ("partnerships_formed", "share_collaborated", "subsidy_spent_eur")
-    means = analysis.outcome_means(runs, outcomes, order).pivot(
+    means = analysis.outcome_means(runs, SWEEP_OUTCOMES, order).pivot(
         index="scenario", columns="outcome", values="mean"
     )
     counts = runs.groupby("scenario").size()
@@ -274,20 +377,23 @@ def _sweep(manifest, runs, parts, folder: Path, md: list[str], text: list[str]) 
     for p in params:
         table[p] = points[p]
     table["runs"] = counts.reindex(order).fillna(0).astype(int)
-    for o in outcomes:
+    for o in SWEEP_OUTCOMES:
         table[o] = means[o].reindex(order)
     for h in HORIZONS_MONTHS:
         table[f"S({h})"] = survival[h].reindex(order) if h in survival else np.nan
+    return table
 
+
+def _point_table(table: pd.DataFrame, params: list[str]) -> Table:
     rows = [
         [
             name,
-            *(_num(r[p], ".4g") for p in params),
+            *(number(r[p], ".4g") for p in params),
             str(int(r["runs"])),
-            _num(r["partnerships_formed"], ".1f"),
-            _pct(r["share_collaborated"]),
-            _eur(r["subsidy_spent_eur"]),
-            *(_pct(r[f"S({h})"]) for h in HORIZONS_MONTHS),
+            number(r["partnerships_formed"], ".1f"),
+            percent(r["share_collaborated"]),
+            eur(r["subsidy_spent_eur"]),
+            *(percent(r[f"S({h})"]) for h in HORIZONS_MONTHS),
         ]
         for name, r in table.iterrows()
     ]
@@ -298,66 +404,34 @@ def _sweep(manifest, runs, parts, folder: Path, md: list[str], text: list[str]) 
         "partnerships formed",
         "share collaborating",
         "subsidy spent",
-        *(f"S({h})" for h in HORIZONS_MONTHS),
+        *HORIZON_COLUMNS,
     ]
-    method = design.get("method")
-    md += [
-        "## Outcomes per design point",
-        "",
-        "Mean over the replications of each design point of partnerships formed, share of "
-        "organisations that ever collaborated and subsidy spent per run; S(h) is the "
-        "Kaplan-Meier survival at h months pooling the point's replications (n/a where no "
-        "partnership was observed that long).",
-        "",
-        _markdown(header, rows),
-        "",
-    ]
-    _plot_against_parameters(table, params, folder / "outcomes_vs_parameters.png")
-    md += [
-        "## Outcomes against the swept parameters",
-        "",
-        "Each dot is one design point (mean over its replications).",
-        "",
-        "![Outcomes against the swept parameters](outcomes_vs_parameters.png)",
-        "",
-    ]
-    if n_points <= MAX_GROUP_PLOTS:
-        colours = _colours(order)
-        _plot_curves(analysis.survival_curves(parts, order), colours, folder / "survival.png")
-        causes = analysis.dissolution_causes(runs, order)
-        _plot_causes(causes, folder / "causes.png")
-        md += [
-            "## Partnership survival per design point",
-            "",
-            "Kaplan-Meier survival pooling each point's replications, with pointwise 95 % bands.",
-            "",
-            "![Kaplan-Meier survival per design point](survival.png)",
-            "",
-            "## Dissolution causes per design point",
-            "",
-            _causes_markdown(causes),
-            "",
-            "![Dissolutions per run by cause](causes.png)",
-            "",
-        ]
-    if method in ("sobol", "morris"):
-        md += [
-            f"Sensitivity indices of this {method} design: `clustersim sensitivity "
-            "RESULTS` writes them to RESULTS/sensitivity/.",
-            "",
-        ]
-    md += _method_notes()
+    return Table(header, rows)
 
-    text.append("")
-    if n_points <= MAX_GROUP_PLOTS:
-        text += ["Outcomes per design point (means over replications)", _text_table(header, rows)]
-        return
-    text.append(f"Outcomes over the {n_points} design points (means over replications)")
+
+def _per_point_sections(runs: pd.DataFrame, parts: pd.DataFrame, order: list[str]) -> list[Block]:
+    colours = _colours(order)
+    curves = analysis.survival_curves(parts, order)
+    causes = analysis.dissolution_causes(runs, order)
+    return [
+        "## Partnership survival per design point",
+        "Kaplan-Meier survival pooling each point's replications, with pointwise 95 % bands.",
+        Plot(
+            "survival.png",
+            "Kaplan-Meier survival per design point",
+            partial(_plot_curves, curves, colours),
+        ),
+        *_causes_section(causes, "Dissolution causes per design point", intro=False),
+    ]
+
+
+def _outcome_ranges(table: pd.DataFrame, points: pd.DataFrame, params: list[str]) -> Table:
+    """Lowest, median and highest of each outcome over many points, naming the extremes."""
     lines = []
     for column, fmt in [
-        ("partnerships_formed", lambda x: _num(x, ".1f")),
-        ("share_collaborated", _pct),
-        *((f"S({h})", _pct) for h in HORIZONS_MONTHS),
+        ("partnerships_formed", partial(number, spec=".1f")),
+        ("share_collaborated", percent),
+        *((f"S({h})", percent) for h in HORIZONS_MONTHS),
     ]:
         values = table[column].dropna()
         if values.empty:
@@ -372,11 +446,11 @@ def _sweep(manifest, runs, parts, folder: Path, md: list[str], text: list[str]) 
                 f"{fmt(values[high])} ({high}: {_point_values(points, high, params)})",
             ]
         )
-    text.append(_text_table(["outcome", "lowest", "median", "highest"], lines))
+    return Table(["outcome", "lowest", "median", "highest"], lines)
 
 
 def _point_values(points: pd.DataFrame, name: str, params: list[str]) -> str:
-    return ", ".join(f"{p}={_num(points.loc[name, p], '.4g')}" for p in params)
+    return ", ".join(f"{p}={number(points.loc[name, p], '.4g')}" for p in params)
 
 
 # ---------------------------------------------------------------------- figures
@@ -504,22 +578,19 @@ def _incompleteness(manifest: dict, done: int) -> str | None:
     )
 
 
-def _headline(manifest: dict, done: int) -> str:
-    design = manifest["design"]
+def _headline(manifest: dict, design: Design, done: int) -> str:
+    counts = manifest["design"]
     name = manifest.get("experiment_name", "experiment")
-    reps = _plural(design["replications"], "replication")
-    if design["kind"] == "sweep":
-        shape = f"{_plural(design['points'], 'design point')} x {reps}"
-    else:
-        shape = f"{_plural(len(design['scenarios']), 'scenario')} x {reps}"
+    reps = plural(counts["replications"], "replication")
+    shape = f"{design.shape(counts['points'])} x {reps}"
     return (
-        f"{name}: {done} of {design['runs']} runs done ({shape}), "
+        f"{name}: {done} of {counts['runs']} runs done ({shape}), "
         f"root seed {manifest.get('root_seed')}"
     )
 
 
-def _provenance(manifest: dict, done: int) -> list[str]:
-    design = manifest["design"]
+def _provenance(manifest: dict, design: Design, done: int) -> list[str]:
+    counts = manifest["design"]
     versions = manifest.get("versions", {})
     commit = manifest.get("git_commit")
     code = f"clustersim {versions.get('clustersim', '?')}"
@@ -529,20 +600,12 @@ def _provenance(manifest: dict, done: int) -> list[str]:
             code += " with uncommitted changes"
     seeds = manifest.get("replication_seeds", [])
     shown = ", ".join(str(s) for s in seeds[:10]) + (", ..." if len(seeds) > 10 else "")
-    if design["kind"] == "sweep":
-        dims = ", ".join(_dimension(d) for d in design["dimensions"])
-        kind = f"sweep, {design.get('method')} design over {dims}: {design['points']} points"
-    else:
-        kind = (
-            f"comparison of {len(design['scenarios'])} scenarios "
-            f"({', '.join(design['scenarios'])}) against the reference `{design['reference']}`"
-        )
     lines = [
         f"- Experiment: `{manifest.get('experiment_name')}` from "
         f"`{manifest.get('experiment_path')}`",
-        f"- Design: {kind}",
-        f"- Runs: {done} of {design['runs']} designed runs done "
-        f"({_plural(design['replications'], 'replication')} each)",
+        f"- Design: {design.summary(counts['points'])}",
+        f"- Runs: {done} of {counts['runs']} designed runs done "
+        f"({plural(counts['replications'], 'replication')} each)",
         f"- Seeds: root seed {manifest.get('root_seed')}; replication seeds {shown} "
         "(replication k uses the same seed in every group: common random numbers)",
         f"- Code: {code}; numpy {versions.get('numpy', '?')}, "
@@ -555,83 +618,20 @@ def _provenance(manifest: dict, done: int) -> list[str]:
     return lines
 
 
-def _dimension(d: dict) -> str:
-    if d.get("values"):
-        return f"{d['name']} in {{{', '.join(str(v) for v in d['values'])}}}"
-    return f"{d['name']} in [{d.get('low')}, {d.get('high')}]"
-
-
-def _method_notes() -> list[str]:
-    return [
-        "## Notes on method",
-        "",
-        "- Survival is scipy's Kaplan-Meier estimator (`stats.ecdf` on right-censored "
-        "durations); bands are pointwise 95 % Greenwood intervals, undefined where the "
-        "estimate reaches 0. Partnerships of one run are not independent, and replication "
-        "k shares its seed across groups, so bands and log-rank p-values are indicative.",
-        "- S(h) is n/a beyond the longest observed duration: the data say nothing there.",
-        "- Per-run outcomes (formation, causes, spending) vary between independent "
-        "replications; their intervals are Student-t intervals of the mean over runs.",
-        "",
-    ]
-
-
-def _markdown(header: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "(no data)"
-    return pd.DataFrame(rows, columns=header).to_markdown(index=False, disable_numparse=True)
-
-
-def _text_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    return "\n".join(
-        "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
-        for line in [header, *rows]
-    )
-
-
-def _missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float | np.floating) and math.isnan(x))
-
-
-def _pct(x: Any) -> str:
-    return "n/a" if _missing(x) else f"{100 * x:.1f}%"
-
-
-def _pct_ci(x: Any, low: Any, high: Any) -> str:
-    if _missing(x):
-        return "n/a"
-    if _missing(low) or _missing(high):
-        return _pct(x)
-    return f"{100 * x:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
-
-
-def _num(x: Any, fmt: str) -> str:
-    if isinstance(x, str):
-        return x
-    return "n/a" if _missing(x) else format(x, fmt)
-
-
-def _num_ci(x: Any, low: Any, high: Any, fmt: str) -> str:
-    if _missing(x):
-        return "n/a"
-    if _missing(low) or _missing(high):
-        return _num(x, fmt)
-    return f"{format(x, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
-
-
-def _p(p: Any) -> str:
-    if _missing(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _eur(x: Any) -> str:
-    return "n/a" if _missing(x) else f"EUR {x:,.0f}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+METHOD_NOTES: list[Block] = [
+    "## Notes on method",
+    "\n".join(
+        [
+            "- Survival is scipy's Kaplan-Meier estimator (`stats.ecdf` on right-censored "
+            "durations); bands are pointwise 95 % Greenwood intervals, undefined where the "
+            "estimate reaches 0. Partnerships of one run are not independent, and replication "
+            "k shares its seed across groups, so bands and log-rank p-values are indicative.",
+            "- S(h) is n/a beyond the longest observed duration: the data say nothing there.",
+            "- Per-run outcomes (formation, causes, spending) vary between independent "
+            "replications; their intervals are Student-t intervals of the mean over runs.",
+        ]
+    ),
+]
 
 
 def _label(cause: str) -> str:

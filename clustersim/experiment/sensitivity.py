@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
 
-from clustersim.experiment.designs import Dimension, salib_problem
+from clustersim.experiment.designs import METHODS, Dimension, salib_problem
 from clustersim.experiment.store import ResultStore, read_table
 
 DEFAULT_OUTPUTS = ("survival_36", "partnerships_formed", "share_collaborated")
@@ -56,13 +54,32 @@ def analyse(root: Path, outputs: tuple[str, ...] = DEFAULT_OUTPUTS) -> dict[str,
     """Indices per output: Sobol S1/ST with confidence intervals, or Morris mu*/sigma."""
     manifest = ResultStore.existing(root).read_manifest()
     design = manifest["design"]
-    if design.get("method") not in ("sobol", "morris"):
+    method = METHODS.get(design.get("method"))
+    if method is None or method.analyse is None:
         raise SensitivityError(
-            f"{root}: sensitivity needs a sweep with method = sobol or "
-            f"morris, this one is {design.get('method') or design['kind']}"
+            f"{root}: sensitivity needs a sweep with method = "
+            f"{' or '.join(m for m in METHODS if METHODS[m].analyse)}, "
+            f"this one is {design.get('method') or design['kind']}"
         )
     runs = read_table(root, "runs")
-    # Outputs are the runs' numeric results, not the columns that say which run it was.
+    _check_outputs(runs, outputs)
+    problem = salib_problem([Dimension(**d) for d in design["dimensions"]])
+    means = point_means(runs, outputs, design["points"], design["replications"])
+    x = pd.DataFrame(manifest["points"])[problem["names"]].to_numpy(dtype=float)
+    return {
+        output: method.analyse(
+            problem,
+            x,
+            means[output].to_numpy(dtype=float),
+            design["levels"],
+            manifest["root_seed"],
+        )
+        for output in outputs
+    }
+
+
+def _check_outputs(runs: pd.DataFrame, outputs: tuple[str, ...]) -> None:
+    """Outputs are the runs' numeric results, not the columns that say which run it was."""
     labels = ("run_id", "seed", "scenario", "point", "replication")
     choices = [c for c in runs.select_dtypes("number").columns if c not in labels]
     unknown = [o for o in outputs if o not in choices]
@@ -70,38 +87,6 @@ def analyse(root: Path, outputs: tuple[str, ...] = DEFAULT_OUTPUTS) -> dict[str,
         raise SensitivityError(
             f"--output {unknown[0]}: not a run-level output; choose from {', '.join(choices)}"
         )
-    dims = [Dimension(**d) for d in design["dimensions"]]
-    problem = salib_problem(dims)
-    means = point_means(runs, outputs, design["points"], design["replications"])
-    seed = manifest["root_seed"]
-    results = {}
-    for output in outputs:
-        y = means[output].to_numpy(dtype=float)
-        if design["method"] == "sobol":
-            s = sobol_analyze.analyze(problem, y, calc_second_order=True, seed=seed)
-            table = pd.DataFrame(
-                {
-                    "parameter": problem["names"],
-                    "S1": s["S1"],
-                    "S1_conf": s["S1_conf"],
-                    "ST": s["ST"],
-                    "ST_conf": s["ST_conf"],
-                }
-            )
-        else:
-            x = pd.DataFrame(manifest["points"])[problem["names"]].to_numpy(dtype=float)
-            s = morris_analyze.analyze(problem, x, y, num_levels=design["levels"], seed=seed)
-            table = pd.DataFrame(
-                {
-                    "parameter": problem["names"],
-                    "mu_star": s["mu_star"],
-                    "mu_star_conf": s["mu_star_conf"],
-                    "sigma": s["sigma"],
-                    "mu": s["mu"],
-                }
-            )
-        results[output] = table
-    return results
 
 
 def write_sensitivity(root: Path, results: dict[str, pd.DataFrame]) -> Path:

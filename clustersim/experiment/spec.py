@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,11 +35,10 @@ from clustersim.config import (
 )
 from clustersim.experiment import designs
 from clustersim.experiment.designs import Dimension
+from clustersim.formatting import plural
 from clustersim.parameters import ParameterError, Parameters, check_value, specs
 
-KINDS = ("compare", "sweep")
 COMMON_KEYS = ("name", "description", "kind", "seed", "replications", "months")
-KIND_KEYS = {"compare": ("scenarios", "reference"), "sweep": ("base", "design", "parameters")}
 DESIGN_KEYS = ("method", "samples", "levels")
 
 
@@ -56,35 +55,153 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """Named scenarios against a reference: one design point per scenario."""
+
+    scenarios: tuple[str, ...]
+    reference: str
+    kind: ClassVar[str] = "compare"
+    keys: ClassVar[tuple[str, ...]] = ("scenarios", "reference")
+
+    def points(self, seed: int) -> pd.DataFrame:
+        """A comparison has one empty point: the scenarios are its groups."""
+        return pd.DataFrame(index=[0])
+
+    def run_id(self, scenario: str, point: int, replication: int) -> str:
+        return f"{scenario}-r{replication:03d}"
+
+    def describe(self) -> dict[str, Any]:
+        """The design's own fields of the manifest."""
+        return {
+            "kind": self.kind,
+            "method": None,
+            "scenarios": list(self.scenarios),
+            "reference": self.reference,
+            "dimensions": [],
+            "samples": 0,
+            "levels": 0,
+        }
+
+    @classmethod
+    def from_manifest(cls, design: dict[str, Any]) -> Compare:
+        return cls(tuple(design["scenarios"]), design["reference"])
+
+    def shape(self, points: int) -> str:
+        """How many groups the design has, for the report's headline."""
+        return plural(len(self.scenarios), "scenario")
+
+    def summary(self, points: int) -> str:
+        """One line saying what the design is, for the report's provenance."""
+        return (
+            f"comparison of {len(self.scenarios)} scenarios "
+            f"({', '.join(self.scenarios)}) against the reference `{self.reference}`"
+        )
+
+    def report(self, manifest: dict, runs: pd.DataFrame, parts: pd.DataFrame) -> Any:
+        """The comparison's report sections (see `clustersim.experiment.report`)."""
+        from clustersim.experiment.report import compare_sections
+
+        return compare_sections(self, runs, parts)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A design (grid, lhs, sobol, morris) over parameters around one base config."""
+
+    method: str
+    dimensions: tuple[Dimension, ...]
+    samples: int = 0
+    levels: int = 0
+    kind: ClassVar[str] = "sweep"
+    keys: ClassVar[tuple[str, ...]] = ("base", "design", "parameters")
+
+    @property
+    def sampling(self) -> designs.Method:
+        """The registered design method: its sampler, point count and analyser."""
+        return designs.METHODS[self.method]
+
+    def points(self, seed: int) -> pd.DataFrame:
+        return self.sampling.sample(list(self.dimensions), self.samples, self.levels, seed)
+
+    def run_id(self, scenario: str, point: int, replication: int) -> str:
+        return f"p{point:05d}-r{replication:03d}"
+
+    def describe(self) -> dict[str, Any]:
+        """The design's own fields of the manifest."""
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "scenarios": ["sweep"],
+            "reference": "sweep",
+            "dimensions": [d.__dict__ for d in self.dimensions],
+            "samples": self.samples,
+            "levels": self.levels,
+        }
+
+    @classmethod
+    def from_manifest(cls, design: dict[str, Any]) -> Sweep:
+        dims = tuple(Dimension(**d) for d in design["dimensions"])
+        return cls(design["method"], dims, design.get("samples", 0), design.get("levels", 0))
+
+    def shape(self, points: int) -> str:
+        return plural(points, "design point")
+
+    def summary(self, points: int) -> str:
+        dims = ", ".join(_dimension_text(d) for d in self.dimensions)
+        return f"sweep, {self.method} design over {dims}: {points} points"
+
+    def report(self, manifest: dict, runs: pd.DataFrame, parts: pd.DataFrame) -> Any:
+        """The sweep's report sections (see `clustersim.experiment.report`)."""
+        from clustersim.experiment.report import sweep_sections
+
+        return sweep_sections(self, manifest, runs, parts)
+
+
+Design = Compare | Sweep
+KINDS: dict[str, type[Compare] | type[Sweep]] = {"compare": Compare, "sweep": Sweep}
+
+
+def design_of(manifest: dict[str, Any]) -> Design:
+    """The design a results folder's manifest describes, as its type."""
+    design = manifest["design"]
+    return KINDS[design["kind"]].from_manifest(design)
+
+
+def _dimension_text(d: Dimension) -> str:
+    if d.values:
+        return f"{d.name} in {{{', '.join(str(v) for v in d.values)}}}"
+    return f"{d.name} in [{d.low}, {d.high}]"
+
+
+@dataclass(frozen=True)
 class Experiment:
-    """A validated experiment file, resolved into scenarios (and design points for sweeps)."""
+    """A validated experiment file, resolved into scenarios and its design."""
 
     path: Path
     name: str
     description: str
-    kind: str
     seed: int
     replications: int
     scenarios: dict[str, Parameters]  # compare: one per scenario; sweep: the base as "sweep"
     reference: str  # the scenario others are tested against
-    method: str | None = None
-    dimensions: tuple[Dimension, ...] = ()
-    samples: int = 0
-    levels: int = 0
+    design: Design
+
+    @property
+    def kind(self) -> str:
+        return self.design.kind
+
+    @property
+    def method(self) -> str | None:
+        return getattr(self.design, "method", None)
+
+    @property
+    def dimensions(self) -> tuple[Dimension, ...]:
+        return getattr(self.design, "dimensions", ())
 
     @cached_property
     def points(self) -> pd.DataFrame:
         """Design points of a sweep (one empty point for a comparison)."""
-        dims = list(self.dimensions)
-        if self.kind == "compare":
-            return pd.DataFrame(index=[0])
-        if self.method == "grid":
-            return designs.grid(dims)
-        if self.method == "lhs":
-            return designs.latin_hypercube(dims, self.samples, self.seed)
-        if self.method == "sobol":
-            return designs.sobol(dims, self.samples, self.seed)
-        return designs.morris(dims, self.samples, self.levels, self.seed)
+        return self.design.points(self.seed)
 
     @cached_property
     def replication_seeds(self) -> list[int]:
@@ -100,11 +217,7 @@ class Experiment:
             for point, values in enumerate(records):
                 params = base.replace(**values).as_dict() if values else base.as_dict()
                 for rep, seed in enumerate(self.replication_seeds):
-                    run_id = (
-                        f"{scenario}-r{rep:03d}"
-                        if self.kind == "compare"
-                        else f"p{point:05d}-r{rep:03d}"
-                    )
+                    run_id = self.design.run_id(scenario, point, rep)
                     runs.append(RunSpec(run_id, scenario, point, rep, seed, params))
         return runs
 
@@ -122,15 +235,16 @@ class Experiment:
 
     def describe(self) -> dict[str, Any]:
         """The design as stored in the manifest."""
+        design = self.design.describe()
         return {
-            "kind": self.kind,
-            "method": self.method,
+            "kind": design["kind"],
+            "method": design["method"],
             "replications": self.replications,
             "scenarios": list(self.scenarios),
             "reference": self.reference,
-            "dimensions": [d.__dict__ for d in self.dimensions],
-            "samples": self.samples,
-            "levels": self.levels,
+            "dimensions": design["dimensions"],
+            "samples": design["samples"],
+            "levels": design["levels"],
             "points": len(self.points),
             "runs": len(self.points) * len(self.scenarios) * self.replications,
         }
@@ -143,7 +257,7 @@ def load_experiment(path: str | Path) -> Experiment:
     kind = doc.get("kind")
     if kind not in KINDS:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    allowed = COMMON_KEYS + KIND_KEYS[kind]
+    allowed = COMMON_KEYS + KINDS[kind].keys
     for key in doc:
         if key not in allowed:
             raise ConfigError(path, f"unknown key {key}{_suggest(key, allowed)} for a {kind}")
@@ -154,21 +268,24 @@ def load_experiment(path: str | Path) -> Experiment:
         "path": path,
         "name": check_name(path, _string(path, doc, "name", default=path.stem)),
         "description": _string(path, doc, "description", default=""),
-        "kind": kind,
         "seed": seed,
         "replications": replications,
     }
-    if kind == "compare":
-        scenarios = _scenarios(path, doc, months)
-        _check_size(path, len(scenarios), "scenarios", replications)
-        reference = _string(path, doc, "reference", default=next(iter(scenarios)))
-        if reference not in scenarios:
-            raise ConfigError(
-                path,
-                f"reference {reference!r} is not one of the scenarios ({', '.join(scenarios)})",
-            )
-        return Experiment(**common, scenarios=scenarios, reference=reference)
-    return _sweep(path, doc, months, common)
+    read = _compare if KINDS[kind] is Compare else _sweep
+    return read(path, doc, months, common)
+
+
+def _compare(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
+    scenarios = _scenarios(path, doc, months)
+    _check_size(path, len(scenarios), "scenarios", common["replications"])
+    reference = _string(path, doc, "reference", default=next(iter(scenarios)))
+    if reference not in scenarios:
+        raise ConfigError(
+            path,
+            f"reference {reference!r} is not one of the scenarios ({', '.join(scenarios)})",
+        )
+    design = Compare(tuple(scenarios), reference)
+    return Experiment(**common, scenarios=scenarios, reference=reference, design=design)
 
 
 def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
@@ -183,41 +300,54 @@ def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
     for key in design:
         if key not in DESIGN_KEYS:
             raise ConfigError(path, f"unknown key {key}{_suggest(key, DESIGN_KEYS)}", "design")
-    method = design.get("method")
-    if method not in designs.METHODS:
-        raise ConfigError(
-            path, f"method must be one of {', '.join(designs.METHODS)}, got {method!r}", "design"
-        )
-    samples = _integer(path, design, "samples", low=1, required=method != "grid", group="design")
-    levels = _integer(path, design, "levels", low=2, required=method == "morris", group="design")
-    if method == "sobol" and samples & (samples - 1):
-        raise ConfigError(
-            path,
-            f"samples = {samples} must be a power of 2 for a Sobol design (e.g. 8, 16, 64)",
-            "design",
-        )
+    method = _method(path, design)
+    samples, levels = _design_sizes(path, design, method)
     dims = _dimensions(path, doc.get("parameters"), method, base)
     _refuse_switched_off(path, [d.name for d in dims], base)
-    if method in ("sobol", "morris") and len(dims) < 2:
-        raise ConfigError(path, f"a {method} design needs at least 2 parameters", "parameters")
+    if len(dims) < method.min_dimensions:
+        raise ConfigError(
+            path,
+            f"a {method.name} design needs at least {method.min_dimensions} parameters",
+            "parameters",
+        )
     sizes = [len(d.values or ()) for d in dims]
-    points = designs.expected_points(method, len(dims), samples or 0, sizes)
-    _check_size(path, points, "design points", common["replications"])
-    experiment = Experiment(
-        **common,
-        scenarios={"sweep": base},
-        reference="sweep",
-        method=method,
-        dimensions=tuple(dims),
-        samples=samples or 0,
-        levels=levels or 0,
+    _check_size(
+        path, method.points(len(dims), samples, sizes), "design points", common["replications"]
     )
+    sweep = Sweep(method.name, tuple(dims), samples, levels)
+    experiment = Experiment(**common, scenarios={"sweep": base}, reference="sweep", design=sweep)
     for values in experiment.points.to_dict("records"):
         try:
             base.replace(**values)
         except ParameterError as exc:
             raise ConfigError(path, f"a design point is invalid: {exc}", "parameters") from None
     return experiment
+
+
+def _method(path: Path, design: dict) -> designs.Method:
+    """The design method the [design] table names, from the registry."""
+    method = design.get("method")
+    if method not in designs.METHODS:
+        raise ConfigError(
+            path, f"method must be one of {', '.join(designs.METHODS)}, got {method!r}", "design"
+        )
+    return designs.METHODS[method]
+
+
+def _design_sizes(path: Path, design: dict, method: designs.Method) -> tuple[int, int]:
+    """Samples and levels of the design, each checked against what the method needs."""
+    samples = _integer(
+        path, design, "samples", low=1, required=method.needs_samples, group="design"
+    )
+    levels = _integer(path, design, "levels", low=2, required=method.needs_levels, group="design")
+    if method.samples_power_of_two and samples & (samples - 1):
+        raise ConfigError(
+            path,
+            f"samples = {samples} must be a power of 2 for a {method.name.capitalize()} design "
+            "(e.g. 8, 16, 64)",
+            "design",
+        )
+    return samples or 0, levels or 0
 
 
 def _refuse_switched_off(path: Path, swept: list[str], base: Parameters) -> None:
@@ -238,7 +368,9 @@ def _refuse_switched_off(path: Path, swept: list[str], base: Parameters) -> None
             )
 
 
-def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[Dimension]:
+def _dimensions(
+    path: Path, table: Any, method: designs.Method, base: Parameters
+) -> list[Dimension]:
     if not isinstance(table, dict) or not table:
         raise ConfigError(path, "a sweep needs a [parameters] table of parameters to vary")
     known = specs()
@@ -249,7 +381,7 @@ def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[D
                 path, f"unknown parameter {name}{_suggest(name, list(known))}", "parameters"
             )
         is_int = isinstance(getattr(base, name), int) and not isinstance(getattr(base, name), bool)
-        if method == "grid":
+        if not method.ranged:
             if not isinstance(value, list) or not value:
                 raise ConfigError(
                     path, f"{name} must be a non-empty list of values for a grid", "parameters"
@@ -259,7 +391,7 @@ def _dimensions(path: Path, table: Any, method: str, base: Parameters) -> list[D
         if not isinstance(value, dict) or set(value) != {"low", "high"}:
             raise ConfigError(
                 path,
-                f"{name} must be a range {{ low = ..., high = ... }} for a {method} design",
+                f"{name} must be a range {{ low = ..., high = ... }} for a {method.name} design",
                 "parameters",
             )
         if isinstance(getattr(base, name), bool):

@@ -26,6 +26,7 @@ from scipy import stats
 from clustersim.experiment.analysis import mean_interval
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.store import read_table
+from clustersim.formatting import Table, markdown_table, number
 from clustersim.model import ClusterModel
 from clustersim.organisations import Regime
 from clustersim.parameters import Parameters
@@ -362,30 +363,37 @@ def rank_order(summary: pd.DataFrame) -> str:
 
 def validation_table(summary: pd.DataFrame) -> str:
     """The Markdown table: target, source, model mean with 95 % interval, met."""
-    lines = [
-        "| pattern | source | target | model mean [95 % interval] | runs | met |",
-        "|---|---|---|---|---|---|",
+    rows = [
+        [
+            row.pattern,
+            row.source,
+            row.target,
+            f"{_fmt(row.mean)} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]",
+            str(row.runs),
+            "yes" if row.met else "**no**",
+        ]
+        for row in summary.itertuples(index=False)
     ]
-    for row in summary.itertuples(index=False):
-        lines.append(
-            f"| {row.pattern} | {row.source} | {row.target} | "
-            f"{_fmt(row.mean)} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}] | {row.runs} | "
-            f"{'yes' if row.met else '**no**'} |"
-        )
-    return "\n".join(lines) + "\n"
+    header = ["pattern", "source", "target", "model mean [95 % interval]", "runs", "met"]
+    return markdown_table(Table(header, rows)) + "\n"
 
 
 def decisive_table(summary: pd.DataFrame) -> str:
     """Survey share, model share and absolute difference for each decisive factor."""
     shares = summary.set_index("statistic")["mean"]
-    lines = ["| factor | survey % | model % | absolute difference (points) |", "|---|---|---|---|"]
-    for factor, survey in SURVEY_SHARES.items():
-        model = shares[f"decisive_{factor}"]
-        lines.append(f"| {factor} | {survey:.1f} | {_fmt(model)} | {_fmt(abs(model - survey))} |")
-    return "\n".join(lines) + "\n"
+    rows = [
+        [
+            factor,
+            number(survey, ".1f"),
+            _fmt(shares[f"decisive_{factor}"]),
+            _fmt(abs(shares[f"decisive_{factor}"] - survey)),
+        ]
+        for factor, survey in SURVEY_SHARES.items()
+    ]
+    header = ["factor", "survey %", "model %", "absolute difference (points)"]
+    return markdown_table(Table(header, rows)) + "\n"
 
 
 def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    return f"{x:.2f}" if abs(x) < 10 else f"{x:.1f}"
+    """Two decimals for small values, one for large; n/a where undefined or infinite."""
+    return number(x if math.isfinite(x) else None, ".2f" if abs(x) < 10 else ".1f")
