@@ -7,7 +7,8 @@ A run's peak memory is, measured (docs in `estimate_bytes`):
   organisations within `awareness_radius_km` of each other: this dominates, and
   grows with the square of the population in a region of fixed size;
 * the organisations themselves (arrays, Mesa agents, contact sets): per organisation;
-* the records (ties, memberships, events, series), which grow with the months.
+* the records (ties, memberships, events, series), which grow with the months;
+* contacts made at matchmaking events, which grow with their size and number.
 
 The number of neighbour pairs depends on where the organisations sit, so it is
 counted on a sample of positions drawn the way the model draws them. A scenario
