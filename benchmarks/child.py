@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from benchmarks.population import region_of
-from clustersim.experiment.engine import backend, run_experiment
-from clustersim.experiment.spec import Experiment
+from clustersim.experiment.engine import Engine, run_experiment
+from clustersim.experiment.spec import Compare, Experiment
 from clustersim.parameters import Parameters
 from clustersim.run import simulate
 
@@ -61,17 +61,17 @@ def _experiment(path: Path, parameters: Parameters, runs: int) -> Experiment:
         path=path,
         name=f"benchmark-{runs}",
         description="sweep scaling benchmark",
-        kind="compare",
         seed=1,
         replications=runs,
         scenarios={"benchmark": parameters},
         reference="benchmark",
+        design=Compare(("benchmark",), "benchmark"),
     )
 
 
 def _timed_sweep(experiment: Experiment, workers: int, out_dir: Path) -> dict[str, float]:
     start = time.perf_counter()
-    with backend(workers=workers) as engine:
+    with Engine.local(workers) as engine:
         outcome = run_experiment(experiment, out_dir, engine, progress=False)
     wall = time.perf_counter() - start
     if outcome.failed or outcome.missing:

@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NoReturn
 
@@ -424,13 +425,10 @@ def _execute(args: argparse.Namespace):
 
 def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path, note: str = ""):
     """Run the experiment holding its folder's lock: a second command on it is refused."""
-    from clustersim.experiment.engine import backend, run_experiment
+    from clustersim.experiment.engine import run_experiment
     from clustersim.outdir import folder_lock
 
-    with (
-        folder_lock(out),
-        backend(serial=args.serial, workers=args.workers, scheduler=args.scheduler) as engine,
-    ):
+    with folder_lock(out), _engine(args) as engine:
         print(
             f"{experiment.name}: {len(experiment.runs())} runs on {engine.label}{note} -> {out}",
             file=sys.stderr,
@@ -444,6 +442,17 @@ def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path, note:
                 file=sys.stderr,
             )
             raise
+
+
+def _engine(args: argparse.Namespace) -> AbstractContextManager:
+    """The engine the options ask for: a Dask scheduler, this process, or local workers."""
+    from clustersim.experiment.engine import Engine
+
+    if args.scheduler:
+        return Engine.dask(args.scheduler)
+    if args.serial:
+        return Engine.serial()
+    return Engine.local(args.workers)
 
 
 def _validate_model(args: argparse.Namespace) -> None:
@@ -494,16 +503,14 @@ def _require_done(store, folder: Path) -> None:
 
 def _warn_missing(store, verb: str) -> None:
     """One warning line when some designed runs are not done: partial must not pass for whole."""
-    done, logged = store.completed(), store.logged_done()
+    done = store.completed()
     missing = [run.run_id for run in store.runs if run.run_id not in done]
     if missing:
         shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-        damaged = [run_id for run_id in missing if run_id in logged]
-        why = f", {len(damaged)} logged done but with files missing or damaged" if damaged else ""
         print(
             f"clustersim: warning: {verb} {len(done)} of {len(store.runs)} designed runs; "
-            f"{len(missing)} not done ({shown}){why}; run the same compare or sweep command "
-            f"to do them, then {verb.removesuffix('ed')} again",
+            f"{len(missing)} not done ({shown}); run the same compare or sweep command to "
+            f"finish them, then {verb.removesuffix('ed')} again",
             file=sys.stderr,
         )
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from clustersim.config import ConfigError, load_config
-from clustersim.experiment.engine import backend
+from clustersim.experiment.engine import Engine
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
 from tests.test_experiments import run as run_serially
@@ -217,7 +217,7 @@ def test_workers_are_at_least_one_and_at_most_the_cores():
     assert_usage = clustersim("compare", "experiments/policy_comparison.toml", "--workers", "0")
     assert assert_usage.returncode == 2 and "--workers must be 1 or more" in assert_usage.stderr
     cores = os.cpu_count() or 1
-    with backend(workers=cores + 100_000) as engine:
+    with Engine.local(cores + 100_000) as engine:
         assert engine.slots == 2 * cores and f"capped at the {cores} cores" in engine.label
-    with backend(workers=1) as engine:
+    with Engine.local(1) as engine:
         assert engine.slots == 2 and "capped" not in engine.label

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,7 @@ import pytest
 
 from clustersim.experiment import designs, worker
 from clustersim.experiment import engine as engine_module
-from clustersim.experiment.engine import backend, run_experiment
+from clustersim.experiment.engine import MAX_ATTEMPTS, Engine, run_experiment
 from clustersim.experiment.sensitivity import SensitivityError, analyse, point_means
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
@@ -78,8 +78,8 @@ def write_sweep(folder: Path, method: str, samples: int = 4, extra: str = "") ->
     return path
 
 
-def run(path: Path, out: Path, **engine) -> None:
-    with backend(**(engine or {"serial": True})) as b:
+def run(path: Path, out: Path, engine: AbstractContextManager[Engine] | None = None) -> None:
+    with engine or Engine.serial() as b:
         outcome = run_experiment(load_experiment(path), out, b, progress=False)
     assert not outcome.failed
 
@@ -183,7 +183,7 @@ def tiny_serial(tmp_path_factory) -> tuple[Path, Path]:
     module: the reference that several tests compare with. Tests only read it."""
     folder = tmp_path_factory.mktemp("tiny")
     path = write_compare(folder, replications=2)
-    run(path, folder / "serial", serial=True)
+    run(path, folder / "serial")
     return path, folder / "serial"
 
 
@@ -198,11 +198,11 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path, tiny_serial):
     from distributed import LocalCluster
 
     path, serial = tiny_serial
-    run(path, tmp_path / "processes", workers=2)
+    run(path, tmp_path / "processes", Engine.local(2))
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        run(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        run(path, tmp_path / "dask", Engine.dask(cluster.scheduler_address))
     assert_same_tables(serial, tmp_path / "processes")
     assert_same_tables(serial, tmp_path / "dask")
     assert len(read_table(serial, "runs")) == 4
@@ -303,12 +303,44 @@ def test_a_run_that_always_kills_its_worker_fails_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_module, "execute_run", run_or_kill_the_worker)
     path = write_compare(tmp_path, replications=4, months=12)
     out = tmp_path / "out"
-    with backend(workers=2) as local:
+    with Engine.local(2) as local:
         outcome = run_experiment(load_experiment(path), out, local, progress=False)
     runs = load_experiment(path).runs()
     killer = [r.run_id for r in runs if r.scenario == "quick_win" and r.replication == 1]
     assert outcome.failed == killer  # after its attempts; none of its neighbours in flight
     assert outcome.completed == outcome.total - 1
+
+
+def fail_every_time(run, data_dir: str) -> dict[str, int]:
+    """A run that fails the same way on every attempt; each attempt leaves one line."""
+    with open(Path(data_dir).parent / "attempts.log", "a") as log:
+        log.write(f"{run.run_id}\n")
+    raise RuntimeError("deterministic failure")
+
+
+@pytest.mark.parametrize("executor", ["serial", "dask"])
+def test_a_deterministic_failure_is_tried_exactly_max_attempts_times(
+    tmp_path, monkeypatch, executor
+):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(engine_module, "execute_run", fail_every_time)
+    path = write_compare(tmp_path, replications=1, months=12)
+    out = tmp_path / "out"
+    with ExitStack() as stack:
+        if executor == "dask":  # threads in this process, so the patched function is the one run
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+            )
+            engine = stack.enter_context(Engine.dask(cluster.scheduler_address))
+        else:
+            engine = stack.enter_context(Engine.serial())
+        outcome = run_experiment(load_experiment(path), out, engine, progress=False)
+    attempts = (out / "attempts.log").read_text().split()
+    assert sorted(outcome.failed) == sorted(set(attempts))
+    assert {run_id: attempts.count(run_id) for run_id in attempts} == dict.fromkeys(
+        outcome.failed, MAX_ATTEMPTS
+    )
 
 
 def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
@@ -324,7 +356,7 @@ def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
     assert "worker process died" in log
     runs = read_table(out, "runs")
     assert sorted(runs["run_id"]) == sorted(r.run_id for r in load_experiment(path).runs())
-    run(path, tmp_path / "serial", serial=True)
+    run(path, tmp_path / "serial")
     assert_same_tables(tmp_path / "serial", out)
 
 
@@ -355,7 +387,7 @@ def test_interrupted_runs_resume_to_exactly_the_designed_runs(tmp_path):
     designed = sorted(r.run_id for r in load_experiment(path).runs())
     runs = read_table(out, "runs")
     assert sorted(runs["run_id"]) == designed  # none lost, none twice
-    run(path, tmp_path / "uninterrupted", serial=True)
+    run(path, tmp_path / "uninterrupted")
     assert_same_tables(tmp_path / "uninterrupted", out)
 
 
@@ -404,7 +436,7 @@ def test_a_truncated_file_is_detected_and_redone(tmp_path, tiny_serial):
 def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path, tiny_serial):
     path, out = copy_of(tiny_serial, tmp_path)
     changed = dataclasses.replace(load_experiment(path), replications=3)
-    with pytest.raises(StoreError, match="different experiment"), backend(serial=True) as b:
+    with pytest.raises(StoreError, match="different experiment"), Engine.serial() as b:
         run_experiment(changed, out, b, progress=False)
     path.write_text(path.read_text().replace("replications = 2", "replications = 3"))
     result = cli("compare", str(path), "--out", str(out), "--serial", "--no-progress")
@@ -417,7 +449,7 @@ def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path, tiny_seria
 def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):
     path = write_sweep(tmp_path, method, samples=2 if method == "sobol" else 3)
     out = tmp_path / "out"
-    run(path, out, workers=2)
+    run(path, out, Engine.local(2))
     results = analyse(out, ("partnerships_formed", "share_collaborated"))
     assert set(results) == {"partnerships_formed", "share_collaborated"}
     for table in results.values():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clustersim.experiment.engine import backend, run_experiment
+from clustersim.experiment.engine import Engine, run_experiment
 from clustersim.experiment.report import build_report
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, run_path
@@ -58,7 +58,7 @@ start_subsidy = "subsidy.toml"
 def compare_results(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("compare")
     experiment = load_experiment(write_experiment(folder, COMPARE))
-    with backend(serial=True) as engine:
+    with Engine.serial() as engine:
         run_experiment(experiment, folder / "results", engine, progress=False)
     return folder / "results"
 
@@ -119,7 +119,7 @@ subsidy_share = [0.0, 0.5]
 participant_cap = [0, 3]
 """
     experiment = load_experiment(write_experiment(tmp_path, sweep))
-    with backend(serial=True) as engine:
+    with Engine.serial() as engine:
         run_experiment(experiment, tmp_path / "results", engine, progress=False)
     summary = build_report(tmp_path / "results")
     md = (tmp_path / "results" / "report" / "report.md").read_text()

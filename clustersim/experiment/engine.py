@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -32,7 +33,7 @@ from clustersim.experiment.spec import Experiment, RunSpec
 from clustersim.experiment.store import ResultStore
 from clustersim.experiment.worker import execute_run
 
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # a run is tried at most this often, on any executor (see _retry_or_fail)
 
 
 class EngineError(Exception):
@@ -52,12 +53,82 @@ class SerialExecutor(Executor):
 
 
 @dataclass(frozen=True)
-class Backend:
-    """How to make an executor, and how many runs to keep in flight on it."""
+class Engine:
+    """How to make an executor, and how many runs to keep in flight on it.
+
+    Made by one of three constructors, each a context manager that owns what the
+    executor needs for as long as the block runs: `Engine.serial()`,
+    `Engine.local(workers)` and `Engine.dask(address)`.
+    """
 
     make: Callable[[], Executor]
     slots: int
     label: str
+
+    @classmethod
+    @contextmanager
+    def serial(cls) -> Iterator[Engine]:
+        """Every run in this process, one at a time: for debugging and tests."""
+        yield cls(SerialExecutor, slots=1, label="serial")
+
+    @classmethod
+    @contextmanager
+    def local(cls, workers: int | None = None) -> Iterator[Engine]:
+        """Local worker processes, at most one per core, each tied to this process by a lifeline.
+
+        More processes than cores would not run faster, only hold more memory each.
+        """
+        cores = os.cpu_count() or 1
+        n = min(workers or cores, cores)
+        capped = f", --workers {workers} capped at the {cores} cores" if n != (workers or n) else ""
+        context = get_context("forkserver")
+        lifeline, keep_alive = context.Pipe(duplex=False)
+        try:
+            yield cls(
+                lambda: ProcessPoolExecutor(
+                    n, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
+                ),
+                slots=2 * n,
+                label=f"{n} local process{'es' if n > 1 else ''}{capped}",
+            )
+        finally:
+            keep_alive.close()  # idle workers of a pool shut down without waiting end here
+            lifeline.close()
+
+    @classmethod
+    @contextmanager
+    def dask(cls, address: str) -> Iterator[Engine]:
+        """An existing Dask distributed scheduler; its client lives as long as the block.
+
+        Dask retries nothing (`retries` left at 0): the runner's own loop is the one
+        place a failed run is retried, MAX_ATTEMPTS times in all, whatever the executor.
+        """
+        client = _dask_client(address)
+        try:
+            threads = sum(client.nthreads().values()) or 1
+            yield cls(
+                lambda: client.get_executor(pure=False),
+                slots=2 * threads,
+                label=f"Dask cluster at {address} ({threads} worker threads)",
+            )
+        finally:
+            client.close()
+
+
+def _dask_client(address: str) -> Any:  # distributed is imported only when asked for
+    """A client of the scheduler at `address`, or an EngineError saying why not."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise EngineError("--scheduler needs dask.distributed installed") from None
+    try:
+        return Client(address, timeout="20s")
+    except OSError as exc:
+        raise EngineError(f"--scheduler {address}: cannot connect ({exc})") from None
+    except ValueError as exc:
+        raise EngineError(
+            f"--scheduler {address}: not an address ({exc}); use tcp://HOST:PORT"
+        ) from None
 
 
 def _worker_start(lifeline: Connection) -> None:
@@ -82,64 +153,6 @@ def _end_with(lifeline: Connection) -> None:
     os._exit(1)
 
 
-@contextmanager
-def _local_pool(workers: int | None) -> Iterator[Backend]:
-    """Local worker processes, at most one per core, each tied to this process by a lifeline.
-
-    More processes than cores would not run faster, only hold more memory each.
-    """
-    cores = os.cpu_count() or 1
-    n = min(workers or cores, cores)
-    capped = f", --workers {workers} capped at the {cores} cores" if n != (workers or n) else ""
-    context = get_context("forkserver")
-    lifeline, keep_alive = context.Pipe(duplex=False)
-    try:
-        yield Backend(
-            lambda: ProcessPoolExecutor(
-                n, mp_context=context, initializer=_worker_start, initargs=(lifeline,)
-            ),
-            slots=2 * n,
-            label=f"{n} local process{'es' if n > 1 else ''}{capped}",
-        )
-    finally:
-        keep_alive.close()  # idle workers of a pool shut down without waiting end here
-        lifeline.close()
-
-
-@contextmanager
-def backend(
-    *, serial: bool = False, workers: int | None = None, scheduler: str | None = None
-) -> Iterator[Backend]:
-    """The executor factory for the chosen engine; a Dask client lives as long as the block."""
-    if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - dask is a dependency
-            raise EngineError("--scheduler needs dask.distributed installed") from None
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise EngineError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-        except ValueError as exc:
-            raise EngineError(
-                f"--scheduler {scheduler}: not an address ({exc}); use tcp://HOST:PORT"
-            ) from None
-        try:
-            threads = sum(client.nthreads().values()) or 1
-            yield Backend(
-                lambda: client.get_executor(pure=False, retries=MAX_ATTEMPTS - 1),
-                slots=2 * threads,
-                label=f"Dask cluster at {scheduler} ({threads} worker threads)",
-            )
-        finally:
-            client.close()
-    elif serial:
-        yield Backend(SerialExecutor, slots=1, label="serial")
-    else:
-        with _local_pool(workers) as pool:
-            yield pool
-
-
 @dataclass(frozen=True)
 class Outcome:
     """How an experiment invocation ended."""
@@ -155,7 +168,7 @@ class Outcome:
 
 
 def run_experiment(
-    experiment: Experiment, out_dir: Path, engine: Backend, *, progress: bool = True
+    experiment: Experiment, out_dir: Path, engine: Engine, *, progress: bool = True
 ) -> Outcome:
     """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
     store = ResultStore.open(out_dir, experiment)
@@ -171,7 +184,7 @@ class _Runner:
     """
 
     def __init__(
-        self, experiment: Experiment, store: ResultStore, engine: Backend, progress: bool
+        self, experiment: Experiment, store: ResultStore, engine: Engine, progress: bool
     ) -> None:
         runs = experiment.runs()
         self.store, self.engine, self.total = store, engine, len(runs)
