@@ -503,14 +503,16 @@ def _require_done(store, folder: Path) -> None:
 
 def _warn_missing(store, verb: str) -> None:
     """One warning line when some designed runs are not done: partial must not pass for whole."""
-    done = store.completed()
+    done, logged = store.completed(), store.logged_done()
     missing = [run.run_id for run in store.runs if run.run_id not in done]
     if missing:
         shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        damaged = [run_id for run_id in missing if run_id in logged]
+        why = f", {len(damaged)} logged done but with files missing or damaged" if damaged else ""
         print(
             f"clustersim: warning: {verb} {len(done)} of {len(store.runs)} designed runs; "
-            f"{len(missing)} not done ({shown}); run the same compare or sweep command to "
-            f"finish them, then {verb.removesuffix('ed')} again",
+            f"{len(missing)} not done ({shown}){why}; run the same compare or sweep command "
+            f"to do them, then {verb.removesuffix('ed')} again",
             file=sys.stderr,
         )
 
