@@ -30,7 +30,9 @@ def export_csv(store: ResultStore, out_dir: Path) -> dict[str, int]:
             if any(damage(path) is not None for path in files):
                 raise damaged_error(files, ValueError("damaged file"))
             try:
-                relation = con.read_parquet(files, hive_partitioning=True)
+                # union_by_name: a run without partnerships writes null-typed columns, and
+                # DuckDB would otherwise take the first file's types for all of them.
+                relation = con.read_parquet(files, hive_partitioning=True, union_by_name=True)
                 relation.write_csv(str(target))
                 counts[table] = relation.count("*").fetchall()[0][0]
             except duckdb.Error as exc:
