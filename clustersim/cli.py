@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NoReturn
 
 from clustersim.config import ConfigError, load_config
-from clustersim.parameters import ParameterError, Parameters, check_value
+from clustersim.parameters import ParameterError, Parameters, check_integer, check_value
 
 EXIT_USAGE = 2
 
@@ -71,7 +71,9 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _positive_int(name: str, most: int | None = None, least: int = 0):
+def _positive_int(name: str, most: int | None = None, least: int = 0) -> Callable[[str], int]:
+    """An argparse type: a whole number in [least, most], checked by `check_integer`."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -79,11 +81,10 @@ def _positive_int(name: str, most: int | None = None, least: int = 0):
             raise argparse.ArgumentTypeError(
                 f"{name} must be a whole number, got {text!r}"
             ) from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{name} must be {least} or more, got {value}")
-        if most is not None and value > most:
-            raise argparse.ArgumentTypeError(f"{name} must be at most {most}, got {value}")
-        return value
+        try:
+            return check_integer(name, value, least, most)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 

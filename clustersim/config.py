@@ -15,6 +15,7 @@ import hashlib
 import json
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -63,7 +64,7 @@ def load_config(path: str | Path) -> LoadedConfig:
     current, referrer = path, None
     while current is not None:
         _check_loop(current, chain)
-        doc = _read_toml(current, referrer)
+        doc = read_toml(current, referrer)
         base = _check_meta(current, doc)
         if not chain:
             meta = doc
@@ -108,8 +109,11 @@ def _same_file_key(path: Path) -> Path:
         return path.absolute()
 
 
-def _read_toml(path: Path, referrer: Path | None) -> dict[str, Any]:
-    """Parse one file, turning every I/O and syntax failure into a ConfigError."""
+def read_toml(path: Path, referrer: Path | None = None) -> dict[str, Any]:
+    """The one TOML reader (configs and experiments): every I/O and syntax failure a ConfigError.
+
+    `referrer` is the file whose `base` key named `path`, for a missing base's message.
+    """
     try:
         data = read_limited(path)
     except FileNotFoundError:
@@ -119,7 +123,7 @@ def _read_toml(path: Path, referrer: Path | None) -> dict[str, Any]:
             ) from None
         raise ConfigError(path, "no such file; check the path") from None
     except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a config file; give a .toml file") from None
+        raise ConfigError(path, "is a directory, not a file; give a .toml file") from None
     except PermissionError:
         msg = "cannot be read (permission denied); check its permissions"
         raise ConfigError(path, msg) from None
@@ -211,8 +215,8 @@ def _flatten(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(path, f"{top} must be inside a group table; move it under [{group}]")
         if top not in GROUPS:
             if isinstance(table, dict):
-                raise ConfigError(path, f"unknown group [{top}]; {_suggest(top, GROUPS, '[{}]')}")
-            hint = _suggest(top, META_KEYS + GROUPS)
+                raise ConfigError(path, f"unknown group [{top}]; {_hint(top, GROUPS, '[{}]')}")
+            hint = _hint(top, META_KEYS + GROUPS)
             raise ConfigError(path, f"unknown top-level key {top}; {hint}")
         if not isinstance(table, dict):
             raise ConfigError(
@@ -230,13 +234,11 @@ def _check_entry(path: Path, group: str, key: str, value: Any) -> Any:
     all_specs = specs()
     if key not in all_specs:
         in_group = [n for n, (_, s) in all_specs.items() if s.group == group]
-        close = difflib.get_close_matches(key, in_group, n=1) or difflib.get_close_matches(
-            key, list(all_specs), n=1
-        )
-        if close and all_specs[close[0]][1].group != group:
-            hint = f"did you mean {close[0]} (in [{all_specs[close[0]][1].group}])?"
-        elif close:
-            hint = f"did you mean {close[0]}?"
+        near = closest(key, in_group) or closest(key, all_specs)
+        if near and all_specs[near][1].group != group:
+            hint = f"did you mean {near} (in [{all_specs[near][1].group}])?"
+        elif near:
+            hint = f"did you mean {near}?"
         else:
             hint = f"[{group}] has: {', '.join(in_group)}"
         raise ConfigError(path, f"unknown parameter {key}; {hint}", group)
@@ -295,8 +297,18 @@ def _describe(value: Any) -> str:
     return f"the {type(value).__name__} {value}"
 
 
-def _suggest(word: str, choices: tuple[str, ...] | list[str], fmt: str = "{}") -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    if close:
-        return f"did you mean {fmt.format(close[0])}?"
-    return "known: " + ", ".join(fmt.format(c) for c in choices)
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The one "did you mean" lookup: the choice closest to a mistyped key, if any is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], fmt: str = "{}") -> str | None:
+    """'did you mean X?' for the closest choice, or None."""
+    near = closest(word, choices)
+    return f"did you mean {fmt.format(near)}?" if near else None
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str], fmt: str = "{}") -> str:
+    """The closest choice, or every choice when none is close."""
+    return did_you_mean(word, choices, fmt) or "known: " + ", ".join(fmt.format(c) for c in choices)

@@ -896,6 +896,38 @@ def specs() -> dict[str, tuple[dataclasses.Field, Spec]]:
     return {f.name: (f, f.metadata["spec"]) for f in dataclasses.fields(Parameters)}
 
 
+def check_integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    """The one check of a whole number and its bounds, for config, experiment, CLI and dashboard.
+
+    A float that is whole (80.0, as a slider gives) counts; a bool does not. The message
+    names the value, what it got and what it accepts.
+    """
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
+        raise ParameterError(f"{name} must be a whole number, got {value!r}")
+    return check_range(name, int(value), low, high)
+
+
+def check_range(
+    name: str, value: Any, low: float | None = None, high: float | None = None, unit: str = ""
+) -> Any:
+    """Refuse a number outside [low, high] (either bound may be open), naming what it accepts."""
+    within = unit and f" ({unit})"
+    if low is not None and high is not None and not low <= value <= high:
+        raise ParameterError(
+            f"{name} = {value!r} is out of range [{_bound(low)}, {_bound(high)}]{within}"
+        )
+    if low is not None and value < low:
+        raise ParameterError(f"{name} must be {_bound(low)} or more, got {value!r}")
+    if high is not None and value > high:
+        raise ParameterError(f"{name} must be at most {_bound(high)}, got {value!r}")
+    return value
+
+
+def _bound(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
 def check_value(name: str, value: Any) -> Any:
     """Return `value` coerced to the parameter's type, or raise ParameterError saying why."""
     f, spec = specs()[name]
@@ -908,21 +940,8 @@ def check_value(name: str, value: Any) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParameterError(f"{name} must be a number ({kind.__name__}), got {value!r}")
-    if kind is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise ParameterError(f"{name} must be a whole number, got {value!r}")
-        value = int(value)
-    else:
-        value = float(value)
-    if not spec.low <= value <= spec.high:
-        raise ParameterError(
-            f"{name} = {value!r} is out of range [{_fmt(spec.low)}, {_fmt(spec.high)}] ({spec.unit})"
-        )
-    return value
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+    value = check_integer(name, value) if kind is int else float(value)
+    return check_range(name, value, float(spec.low), float(spec.high), spec.unit)
 
 
 def validate(params: Parameters) -> None:

@@ -508,7 +508,7 @@ def test_export_writes_one_csv_per_table(tmp_path, tiny_serial):
         ('kind = "compar"\nseed = 1\nreplications = 2\n', "kind must be one of"),
         (
             'kind = "compare"\nseed = 1\nreplications = 0\n[scenarios]\na = "small.toml"\n',
-            "replications must be a whole number",
+            "replications must be 1 or more, got 0",
         ),
         ('kind = "compare"\nseed = 1\nreplications = 2\nreplicatons = 3\n', "did you mean"),
         (

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from clustersim.dashboard.presets import Preset
-from clustersim.parameters import ParameterError, Parameters, check_value
+from clustersim.parameters import Parameters, check_integer, check_value
 from clustersim.resources import check_dashboard
 
 SEED_RANGE = (0, 2**32 - 1)  # what numpy's and Python's generators both accept
@@ -21,14 +21,7 @@ SEED_RANGE = (0, 2**32 - 1)  # what numpy's and Python's generators both accept
 
 def check_seed(seed: Any) -> int:
     """Return `seed` as an int, or raise ParameterError saying why it cannot be one."""
-    if isinstance(seed, bool) or not isinstance(seed, int | float):
-        raise ParameterError(f"seed must be a whole number, got {seed!r}")
-    if isinstance(seed, float) and not seed.is_integer():
-        raise ParameterError(f"seed must be a whole number, got {seed!r}")
-    low, high = SEED_RANGE
-    if not low <= seed <= high:
-        raise ParameterError(f"seed = {int(seed)} is out of range [{low}, {high}]")
-    return int(seed)
+    return check_integer("seed", seed, *SEED_RANGE)
 
 
 @dataclass(frozen=True)

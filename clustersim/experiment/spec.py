@@ -13,11 +13,10 @@ Mistakes end in the same one-line `ConfigError` as config files.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
-import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,13 +29,14 @@ from clustersim.config import (
     ConfigError,
     LoadedConfig,
     check_name,
+    did_you_mean,
     load_config,
-    read_limited,
+    read_toml,
 )
 from clustersim.experiment import designs
 from clustersim.experiment.designs import Dimension
 from clustersim.formatting import plural
-from clustersim.parameters import ParameterError, Parameters, check_value, specs
+from clustersim.parameters import ParameterError, Parameters, check_integer, check_value, specs
 
 COMMON_KEYS = ("name", "description", "kind", "seed", "replications", "months")
 DESIGN_KEYS = ("method", "samples", "levels")
@@ -253,7 +253,9 @@ class Experiment:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ConfigError with one line on any mistake."""
     path = Path(path)
-    doc = _read(path)
+    if not path.exists():  # the config reader's message speaks of a base file
+        raise ConfigError(path, "no such experiment file; check the path")
+    doc = read_toml(path)
     kind = doc.get("kind")
     if kind not in KINDS:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -471,15 +473,17 @@ def _check_size(path: Path, units: int, what: str, replications: int) -> None:
         )
 
 
-def _integer(path, doc, key, *, low, required, group=None) -> int | None:
+def _integer(
+    path: Path, doc: dict, key: str, *, low: int, required: bool, group: str | None = None
+) -> int | None:
     if key not in doc:
         if required:
             raise ConfigError(path, f"missing {key} = <whole number>", group)
         return None
-    value = doc[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(path, f"{key} must be a whole number >= {low}, got {value!r}", group)
-    return value
+    try:
+        return check_integer(key, doc[key], low)
+    except ParameterError as exc:
+        raise ConfigError(path, str(exc), group) from None
 
 
 def _string(path: Path, doc: dict, key: str, default: str) -> str:
@@ -489,19 +493,6 @@ def _string(path: Path, doc: dict, key: str, default: str) -> str:
     return value
 
 
-def _read(path: Path) -> dict:
-    if not path.exists():
-        raise ConfigError(path, "no such experiment file; check the path")
-    if path.is_dir():
-        raise ConfigError(path, "is not a file; give an experiment .toml file")
-    try:
-        return tomllib.loads(read_limited(path).decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, f"is not valid TOML: {exc}; fix the syntax there") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot be read ({exc}); check the file") from None
-
-
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]}?" if close else ""
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    hint = did_you_mean(word, choices)
+    return f"; {hint}" if hint else ""
