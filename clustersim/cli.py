@@ -146,8 +146,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         "run",
         help="run one model and write its tables",
         description="Run one model from a config file, print a summary and "
-        "write series, partnerships, ties and memberships as Parquet plus a "
-        "manifest.json.",
+        "write series, partnerships, ties, memberships and organisations as Parquet "
+        "plus a manifest.json.",
     )
     run.add_argument("config", type=Path, help="config file, e.g. configs/baseline.toml")
     run.add_argument(
@@ -336,8 +336,9 @@ def _check_out(out: Path) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from clustersim.experiment.store import check_out_dir
     from clustersim.outdir import check_writable, folder_lock
-    from clustersim.run import check_out_dir, format_summary, run_config, write_run
+    from clustersim.run import format_summary, run_config, write_run
 
     config = load_config(args.config)
     if args.months is not None:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from clustersim.culture import DIMENSIONS
 from clustersim.network import group_statistics
-from clustersim.organisations import Population
+from clustersim.organisations import TYPE_NAMES, Population
 from clustersim.partner_choice import FACTORS
 from clustersim.partnership import DISSOLUTION_CAUSES, Cause, Partnership
 from clustersim.trust import TrustNetwork
@@ -23,6 +24,9 @@ from clustersim.trust import TrustNetwork
 if TYPE_CHECKING:
     from clustersim.formation import Invitations
     from clustersim.policy import Policy
+
+# The tables a run records, as `clustersim.run.simulate` returns and the store writes them.
+MODEL_TABLES = ("series", "partnerships", "ties", "memberships", "organisations")
 
 # The model-level time series, one value per month (`month_statistics`).
 SERIES = (
@@ -207,6 +211,29 @@ class MembershipLog:
         frame["left"] = frame["left"].astype("Int64")
         frame["reason"] = frame["reason"].astype("string")
         return frame
+
+
+def organisation_table(population: Population) -> pd.DataFrame:
+    """One row per organisation as drawn: type, employees, sector, stage, position, culture.
+
+    Taken before the first month, as culture converges in partnerships later; analyses
+    that need who is who (validation) read it instead of rebuilding the model.
+    """
+    names = np.array(list(TYPE_NAMES.values()))  # indexed by Regime code
+    frame = pd.DataFrame(
+        {
+            "organisation": np.arange(len(population)),
+            "type": pd.Series(names[population.regime], dtype="string"),
+            "employees": np.array(population.employees, copy=True),
+            "sector": np.array(population.sector, copy=True),
+            "stage": np.array(population.stage, copy=True),
+            "x_km": np.array(population.position_km[:, 0], copy=True),
+            "y_km": np.array(population.position_km[:, 1], copy=True),
+        }
+    )
+    for k, name in enumerate(DIMENSIONS):
+        frame[f"culture_{name}"] = np.array(population.culture[:, k], copy=True)
+    return frame
 
 
 def partnership_table(

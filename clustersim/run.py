@@ -1,16 +1,12 @@
 """One model run from a config: run it, summarise it, write its tables.
 
-A run writes its folder atomically: everything goes into a temporary sibling
-folder that is renamed into place only when complete, so a crash never leaves a
-folder that looks finished.
+The folder itself is the store's to write (`experiment.store.write_run_folder`:
+atomically, so a crash never leaves a folder that looks finished); this module says
+what goes in it: the tables of `simulate` and the manifest of what produced them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,21 +14,22 @@ from pathlib import Path
 import pandas as pd
 
 from clustersim.config import LoadedConfig
+from clustersim.experiment.store import write_run_folder
 from clustersim.formatting import percent
 from clustersim.model import ClusterModel
-from clustersim.outdir import OutputError
 from clustersim.parameters import Parameters
 from clustersim.partnership import DISSOLUTION_CAUSES
 from clustersim.provenance import software_versions
+from clustersim.records import MODEL_TABLES, organisation_table
 from clustersim.survival import HORIZONS_MONTHS, survival_at
 
-TABLES = ("series", "partnerships", "ties", "memberships")
-RUN_FILES = frozenset({"manifest.json", *(f"{name}.parquet" for name in TABLES)})
+TABLES = MODEL_TABLES
 
 
 def simulate(params: Parameters, seed: int) -> dict[str, pd.DataFrame]:
-    """Run a model to its horizon and return its four tables, keyed as in TABLES."""
+    """Run a model to its horizon and return its tables, keyed as in TABLES."""
     model = ClusterModel(seed=seed, **params.as_dict())
+    organisations = organisation_table(model.population)  # as drawn, before month 1
     while model.running:
         model.step()
     return {
@@ -40,6 +37,7 @@ def simulate(params: Parameters, seed: int) -> dict[str, pd.DataFrame]:
         "partnerships": model.partnership_table(),
         "ties": model.tie_table(),
         "memberships": model.membership_table(),
+        "organisations": organisations,
     }
 
 
@@ -98,90 +96,9 @@ def manifest(result: RunResult) -> dict:
     }
 
 
-def earlier_run(out_dir: Path) -> bool:
-    """Whether `out_dir` is provably a folder `clustersim run` wrote, and nothing else.
-
-    Its manifest must say it is a run and the folder must hold exactly the files a
-    run writes: a folder with anything more is someone's, and is never replaced.
-    """
-    try:
-        entries = list(Path(out_dir).iterdir())
-        if {e.name for e in entries} != RUN_FILES:
-            return False
-        if any(e.is_symlink() or not e.is_file() for e in entries):
-            return False
-        manifest = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
-        return False
-    legacy = "config_sha256" in manifest and "seed" in manifest  # written before `kind`
-    return manifest.get("kind", "run" if legacy else None) == "run"
-
-
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse an --out a run may not write: only a new or empty folder or an earlier run's."""
-    out_dir = Path(os.path.abspath(out_dir))
-    here = Path.cwd()
-    if out_dir == here or out_dir in here.parents:
-        raise OutputError(
-            f"--out {out_dir}: is the current folder or holds it; a run writes a folder of "
-            "its own; choose a new one, e.g. --out results/my-run"
-        )
-    if out_dir.is_symlink():
-        raise OutputError(f"--out {out_dir}: is a symbolic link; give a real folder path")
-    if not out_dir.is_dir() or not any(out_dir.iterdir()) or earlier_run(out_dir):
-        return
-    foreign = sorted(e.name for e in out_dir.iterdir() if e.name not in RUN_FILES)
-    shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-    raise OutputError(
-        f"--out {out_dir}: is not the folder of an earlier `clustersim run`"
-        f"{f' (it holds {shown})' if foreign else ''}, and a run replaces nothing else; "
-        "choose a new or empty folder"
-    )
-
-
 def write_run(result: RunResult, out_dir: Path) -> Path:
-    """Write the tables as Parquet plus manifest.json into `out_dir`, atomically."""
-    out_dir = Path(os.path.abspath(out_dir))
-    check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        for name in TABLES:
-            table = staging / f"{name}.parquet"
-            result.tables[name].to_parquet(table, index=False, write_page_checksum=True)
-        (staging / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n")
-        _put_in_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # the staging folder is ours alone
-        raise
-    return out_dir
-
-
-def _put_in_place(staging: Path, out_dir: Path) -> None:
-    """Rename `staging` to `out_dir`; an earlier run there is moved aside, then its files removed.
-
-    Only the files a run writes are unlinked, one by one, and the folder is removed
-    with rmdir, which fails rather than delete anything that appeared meanwhile.
-    """
-    if not out_dir.is_dir() or not any(out_dir.iterdir()):
-        staging.rename(out_dir)  # rename(2) replaces an empty folder, never a full one
-        return
-    aside = out_dir.with_name(f"{staging.name}.old")
-    out_dir.rename(aside)
-    if not earlier_run(aside):  # changed since it was checked: put it back, refuse
-        aside.rename(out_dir)
-        check_out_dir(out_dir)
-        raise OutputError(f"--out {out_dir}: changed while the run was written; try again")
-    try:
-        staging.rename(out_dir)
-    except BaseException:
-        aside.rename(out_dir)
-        raise
-    for name in RUN_FILES:
-        (aside / name).unlink(missing_ok=True)
-    aside.rmdir()
+    """Write the run's tables and manifest into `out_dir` (atomically, by the store)."""
+    return write_run_folder(result.tables, manifest(result), out_dir)
 
 
 def format_summary(result: RunResult) -> str:

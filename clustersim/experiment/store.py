@@ -22,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,9 +38,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from clustersim.experiment.spec import Experiment, RunSpec
+from clustersim.outdir import OutputError
 from clustersim.provenance import software_versions
+from clustersim.records import MODEL_TABLES
 
-TABLES = ("series", "partnerships", "ties", "memberships", "runs")
+TABLES = (*MODEL_TABLES, "runs")
 PARTITIONS = ("scenario", "point", "replication")
 
 
@@ -194,7 +198,8 @@ class ResultStore:
         }
 
     def _intact(self, run: RunKey, rows: dict[str, int], verify: bool) -> bool:
-        for table in TABLES:
+        # A run logged before runs stored their organisations is whole without them.
+        for table in (t for t in TABLES if t != "organisations" or t in rows):
             path = run_path(self.data_dir, table, run)
             try:
                 if pq.read_metadata(path).num_rows != rows[table]:
@@ -360,3 +365,99 @@ def _git(folder: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=True
     ).stdout
+
+
+# ------------------------------------------------------------ single runs (`clustersim run`)
+RUN_FILES = frozenset({"manifest.json", *(f"{name}.parquet" for name in MODEL_TABLES)})
+# A run folder written before the organisations table existed is still an earlier run.
+LEGACY_RUN_FILES = RUN_FILES - {"organisations.parquet"}
+
+
+def earlier_run(out_dir: Path) -> bool:
+    """Whether `out_dir` is provably a folder `clustersim run` wrote, and nothing else.
+
+    Its manifest must say it is a run and the folder must hold exactly the files a
+    run writes: a folder with anything more is someone's, and is never replaced.
+    """
+    try:
+        entries = list(Path(out_dir).iterdir())
+        if {e.name for e in entries} not in (RUN_FILES, LEGACY_RUN_FILES):
+            return False
+        if any(e.is_symlink() or not e.is_file() for e in entries):
+            return False
+        manifest = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    legacy = "config_sha256" in manifest and "seed" in manifest  # written before `kind`
+    return manifest.get("kind", "run" if legacy else None) == "run"
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an --out a run may not write: only a new or empty folder or an earlier run's."""
+    out_dir = Path(os.path.abspath(out_dir))
+    here = Path.cwd()
+    if out_dir == here or out_dir in here.parents:
+        raise OutputError(
+            f"--out {out_dir}: is the current folder or holds it; a run writes a folder of "
+            "its own; choose a new one, e.g. --out results/my-run"
+        )
+    if out_dir.is_symlink():
+        raise OutputError(f"--out {out_dir}: is a symbolic link; give a real folder path")
+    if not out_dir.is_dir() or not any(out_dir.iterdir()) or earlier_run(out_dir):
+        return
+    foreign = sorted(e.name for e in out_dir.iterdir() if e.name not in RUN_FILES)
+    shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+    raise OutputError(
+        f"--out {out_dir}: is not the folder of an earlier `clustersim run`"
+        f"{f' (it holds {shown})' if foreign else ''}, and a run replaces nothing else; "
+        "choose a new or empty folder"
+    )
+
+
+def write_run_folder(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: Path) -> Path:
+    """Write a single run's tables as Parquet plus manifest.json into `out_dir`, atomically.
+
+    Everything goes into a temporary sibling folder that is renamed into place only when
+    complete, so a crash never leaves a folder that looks finished.
+    """
+    out_dir = Path(os.path.abspath(out_dir))
+    check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name in MODEL_TABLES:
+            table = staging / f"{name}.parquet"
+            tables[name].to_parquet(table, index=False, write_page_checksum=True)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        _put_in_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # the staging folder is ours alone
+        raise
+    return out_dir
+
+
+def _put_in_place(staging: Path, out_dir: Path) -> None:
+    """Rename `staging` to `out_dir`; an earlier run there is moved aside, then its files removed.
+
+    Only the files a run writes are unlinked, one by one, and the folder is removed
+    with rmdir, which fails rather than delete anything that appeared meanwhile.
+    """
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        staging.rename(out_dir)  # rename(2) replaces an empty folder, never a full one
+        return
+    aside = out_dir.with_name(f"{staging.name}.old")
+    out_dir.rename(aside)
+    if not earlier_run(aside):  # changed since it was checked: put it back, refuse
+        aside.rename(out_dir)
+        check_out_dir(out_dir)
+        raise OutputError(f"--out {out_dir}: changed while the run was written; try again")
+    try:
+        staging.rename(out_dir)
+    except BaseException:
+        aside.rename(out_dir)
+        raise
+    for name in RUN_FILES:
+        (aside / name).unlink(missing_ok=True)
+    aside.rmdir()

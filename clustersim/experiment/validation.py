@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -25,10 +26,9 @@ from scipy import stats
 
 from clustersim.experiment.analysis import mean_interval
 from clustersim.experiment.spec import Experiment
-from clustersim.experiment.store import read_table
+from clustersim.experiment.store import ResultStore, StoreError, read_table
 from clustersim.formatting import Table, markdown_table, number
-from clustersim.model import ClusterModel
-from clustersim.organisations import Regime
+from clustersim.organisations import TYPE_NAMES, Regime
 from clustersim.parameters import Parameters
 from clustersim.partner_choice import SURVEY_FACTORS
 from clustersim.survival import survival_at
@@ -47,6 +47,8 @@ COMPARISON_MONTHS = 36  # survival horizon at which two kinds of partnership are
 SNAPSHOT_MONTHS = 12  # partners per firm is averaged over yearly snapshots
 KLICT_MIN_FIRMS = 3  # 003 §3.2.2: KLICT projects need at least 3 firms
 RUN_KEYS = ("scenario", "point", "replication")
+SME = TYPE_NAMES[Regime.COMMERCIAL]
+RUN_TABLES = ("partnerships", "ties", "memberships", "organisations")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,12 @@ def _decisive_target(factor: str) -> Target:
         share + 5.0,
         5.0,
     )
+
+
+def _advantage_target(statistic: str, groups: str, source: str) -> Target:
+    """One kind of partnership outlives another: a direction, met beyond the noise."""
+    pattern = f"{COMPARISON_MONTHS}-month survival, {groups} (points)"
+    return Target(statistic, pattern, source, "above 0", 0.0, 100.0, 5.0, direction=True)
 
 
 TARGETS: tuple[Target, ...] = (
@@ -144,25 +152,15 @@ TARGETS: tuple[Target, ...] = (
         0.1,
         direction=True,
     ),
-    Target(
+    _advantage_target(
         "vertical_survival_advantage",
-        f"{COMPARISON_MONTHS}-month survival, vertical minus horizontal (points)",
+        "vertical minus horizontal",
         "003 §2.2, §3.2.2, §3.7: competitors are a failure factor",
-        "above 0",
-        0.0,
-        100.0,
-        5.0,
-        direction=True,
     ),
-    Target(
+    _advantage_target(
         "existing_ties_survival_advantage",
-        f"{COMPARISON_MONTHS}-month survival, built on existing ties minus strangers (points)",
+        "built on existing ties minus strangers",
         "003 §3.2.2: existing networks run better than new ones",
-        "above 0",
-        0.0,
-        100.0,
-        5.0,
-        direction=True,
     ),
     Target(
         "clustering_ratio",
@@ -186,17 +184,12 @@ TARGETS: tuple[Target, ...] = (
 
 
 # ------------------------------------------------------------------ per-run statistics
-def organisations_of(params: Parameters, seed: int) -> pd.DataFrame:
-    """Regime and employees of every organisation of a run, as its model drew them."""
-    population = ClusterModel(seed=seed, **params.as_dict()).population
-    return pd.DataFrame({"regime": population.regime, "employees": population.employees})
-
-
 def pattern_statistics(
-    tables: dict[str, pd.DataFrame], organisations: pd.DataFrame, params: Parameters, seed: int
+    tables: dict[str, pd.DataFrame], params: Parameters, seed: int
 ) -> dict[str, float]:
     """Every target's statistic for one run (NaN where the run cannot say)."""
     parts, memberships = tables["partnerships"], tables["memberships"]
+    organisations = tables["organisations"].set_index("organisation").sort_index()
     return {
         **decisive_shares(tables["ties"], params),
         "partners_per_firm": partners_per_firm(memberships, organisations, params.months),
@@ -242,7 +235,7 @@ def _active_members(memberships: pd.DataFrame, month: int) -> pd.DataFrame:
 
 def partners_per_firm(memberships: pd.DataFrame, organisations: pd.DataFrame, months: int) -> float:
     """Mean number of distinct current partners of a collaborating SME, over yearly snapshots."""
-    is_sme = organisations["regime"].to_numpy() == Regime.COMMERCIAL
+    is_sme = (organisations["type"] == SME).to_numpy(dtype=bool)
     counts: list[np.ndarray] = []
     for month in range(SNAPSHOT_MONTHS, months + 1, SNAPSHOT_MONTHS):
         active = _active_members(memberships, month)[["partnership", "organisation"]]
@@ -257,7 +250,7 @@ def partners_per_firm(memberships: pd.DataFrame, organisations: pd.DataFrame, mo
 
 def small_firm_representation(memberships: pd.DataFrame, organisations: pd.DataFrame) -> float:
     """Share of small firms among SMEs that ever collaborated, over their share of all SMEs."""
-    smes = organisations.loc[organisations["regime"] == Regime.COMMERCIAL]
+    smes = organisations.loc[organisations["type"] == SME]
     small = smes["employees"] < SMALL_FIRM_EMPLOYEES
     collaborated = smes.index.isin(memberships["organisation"].unique())
     if not collaborated.any() or not small.any():
@@ -314,7 +307,8 @@ def statistics_by_run(root, experiment: Experiment) -> pd.DataFrame:
     """One row per completed run of a results folder: design keys and every statistic."""
     params = {(r.scenario, r.point): Parameters(**r.parameters) for r in experiment.runs()}
     seeds = dict(enumerate(experiment.replication_seeds))
-    tables = {name: read_table(root, name) for name in ("partnerships", "ties", "memberships")}
+    _require_organisations(root)
+    tables = {name: read_table(root, name) for name in RUN_TABLES}
     runs = read_table(root, "runs", columns=list(RUN_KEYS))
     grouped = {name: dict(iter(frame.groupby(list(RUN_KEYS)))) for name, frame in tables.items()}
     rows = []
@@ -322,9 +316,19 @@ def statistics_by_run(root, experiment: Experiment) -> pd.DataFrame:
         key = (scenario, point, replication)
         run_tables = {name: grouped[name].get(key, _empty_like(tables[name])) for name in tables}
         p, seed = params[(scenario, point)], seeds[replication]
-        values = pattern_statistics(run_tables, organisations_of(p, seed), p, seed)
+        values = pattern_statistics(run_tables, p, seed)
         rows.append({"scenario": scenario, "point": point, "replication": replication, **values})
     return pd.DataFrame(rows)
+
+
+def _require_organisations(root: Path) -> None:
+    """Refuse, in one line, results stored before runs recorded their organisations."""
+    files = ResultStore.existing(root).completed_files("organisations")
+    if not all(Path(f).is_file() for f in files):
+        raise StoreError(
+            f"{root}: its runs were stored without their organisations table (an older "
+            "clustersim); run the experiment again into a new folder to validate it"
+        )
 
 
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
