@@ -20,6 +20,7 @@ import pandas as pd
 
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.validation import TARGETS, statistics_by_run
+from clustersim.formatting import Table, markdown_table, number
 
 DEFAULT_ACCEPT_SHARE = 0.1
 
@@ -74,29 +75,38 @@ def calibration_markdown(
         f"{len(names)} parameters (seed {experiment.seed}). Accepted: the closest "
         f"{len(accepted(ranking, share))} points ({share:.0%}).",
         "",
-        "| parameter | best point | accepted range |",
-        "|---|---|---|",
-    ]
-    for row in ranges.itertuples(index=False):
-        lines.append(
-            f"| `{row.parameter}` | {row.best:.4g} | {row.accepted_low:.4g} – "
-            f"{row.accepted_high:.4g} |"
-        )
-    top = ranking.head(5)
-    lines += [
+        markdown_table(
+            Table(
+                ["parameter", "best point", "accepted range"],
+                [
+                    [
+                        f"`{row.parameter}`",
+                        number(row.best, ".4g"),
+                        f"{number(row.accepted_low, '.4g')} – {number(row.accepted_high, '.4g')}",
+                    ]
+                    for row in ranges.itertuples(index=False)
+                ],
+            )
+        ),
         "",
         "The five closest points (distance 0 would meet every target):",
         "",
-        "| point | distance | targets met | " + " | ".join(f"`{n}`" for n in names) + " |",
-        "|---|---|---|" + "---|" * len(names),
+        markdown_table(_closest_points(ranking.head(5), names)),
     ]
-    for point, row in top.iterrows():
-        values = " | ".join(f"{row[n]:.4g}" for n in names)
-        lines.append(
-            f"| {point} | {row['distance']:.2f} | {int(row['targets_met'])} of {len(TARGETS)} "
-            f"| {values} |"
-        )
     return "\n".join(lines) + "\n"
+
+
+def _closest_points(top: pd.DataFrame, names: list[str]) -> Table:
+    rows = [
+        [
+            str(point),
+            number(row["distance"], ".2f"),
+            f"{int(row['targets_met'])} of {len(TARGETS)}",
+            *(number(row[n], ".4g") for n in names),
+        ]
+        for point, row in top.iterrows()
+    ]
+    return Table(["point", "distance", "targets met", *(f"`{n}`" for n in names)], rows)
 
 
 def best_parameters_toml(ranking: pd.DataFrame, experiment: Experiment) -> str:

@@ -149,6 +149,9 @@ METHODS: dict[str, Method] = {
 }
 
 
+MORRIS = METHODS["morris"]  # the screening design: elementary effects, mu* and sigma
+
+
 def expected_points(method: str, n_dimensions: int, samples: int, grid_sizes=()) -> int:
     """How many points a design makes, so users (and tests) know the cost up front."""
     return METHODS[method].points(n_dimensions, samples, grid_sizes)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clustersim.experiment.designs import METHODS, MORRIS
 from clustersim.experiment.sensitivity import SensitivityError, analyse
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.store import ResultStore
@@ -27,6 +28,7 @@ from clustersim.experiment.validation import (
     summarise_targets,
     validation_table,
 )
+from clustersim.formatting import Table, markdown_table
 from clustersim.parameters import Parameters, specs
 
 CALIBRATED = "calibrated, see docs/validation.md"
@@ -235,12 +237,16 @@ def _alternatives(
         "",
         *(f"- `{name}`: {_changes(experiment, name)}" for name in names),
         "",
-        "| pattern | baseline | " + " | ".join(f"`{n}`" for n in names) + " |",
-        "|---|---|" + "---|" * len(names),
+        markdown_table(
+            Table(
+                ["pattern", "baseline", *(f"`{n}`" for n in names)],
+                [
+                    [pattern, *(_verdict(t.iloc[k]) for t in (summary, *alternatives.values()))]
+                    for k, pattern in enumerate(summary["pattern"])
+                ],
+            )
+        ),
     ]
-    for k, pattern in enumerate(summary["pattern"]):
-        cells = [_verdict(table.iloc[k]) for table in (summary, *alternatives.values())]
-        lines.append(f"| {pattern} | " + " | ".join(cells) + " |")
     rejected = [
         name for name, table in alternatives.items() if (summary["met"] & ~table["met"]).any()
     ]
@@ -305,12 +311,17 @@ def _calibration(folders: Sequence[Path]) -> list[str]:
         "",
         'Every parameter whose source reads "calibrated" in the ODD parameter table:',
         "",
-        "| parameter | default | unit |",
-        "|---|---|---|",
+        markdown_table(
+            Table(
+                ["parameter", "default", "unit"],
+                [
+                    [f"`{name}`", repr(getattr(defaults, name)), spec.unit]
+                    for name, (_, spec) in specs().items()
+                    if spec.source.startswith(CALIBRATED)
+                ],
+            )
+        ),
     ]
-    for name, (_, spec) in specs().items():
-        if spec.source.startswith(CALIBRATED):
-            lines.append(f"| `{name}` | {getattr(defaults, name)!r} | {spec.unit} |")
     return [*lines, ""]
 
 
@@ -328,14 +339,13 @@ def _structural(folder: Path) -> list[str]:
         "parameters; one met only in a small region is what the calibration fitted, and "
         "meeting it is no independent evidence.",
         "",
-        "| target | points meeting it |",
-        "|---|---|",
     ]
-    for target in TARGETS:  # judged by today's targets, from the stored means
-        if target.statistic in points:
-            meeting = (points[target.statistic].map(target.miss) == 0).mean()
-            lines.append(f"| {target.pattern} | {meeting:.0%} |")
-    return [*lines, ""]
+    rows = [  # judged by today's targets, from the stored means
+        [target.pattern, f"{(points[target.statistic].map(target.miss) == 0).mean():.0%}"]
+        for target in TARGETS
+        if target.statistic in points
+    ]
+    return [*lines, markdown_table(Table(["target", "points meeting it"], rows)), ""]
 
 
 def _screening(folder: Path | None) -> list[str]:
@@ -347,7 +357,7 @@ def _screening(folder: Path | None) -> list[str]:
         return [*lines, "*No screening results were given to this run of the command.*", ""]
     manifest = ResultStore.existing(folder).read_manifest()
     design = manifest["design"]
-    if design.get("method") != "morris":
+    if METHODS.get(design.get("method")) is not MORRIS:
         raise SensitivityError(
             f"--screening {folder}: needs a Morris sweep, this one is "
             f"{design.get('method') or design['kind']}"
