@@ -16,6 +16,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from clustersim.formatting import number
+
 GROUPS = (
     "run",
     "population",
@@ -925,7 +927,7 @@ def check_range(
 
 
 def _bound(x: float) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
+    return number(x, "g" if isinstance(x, float) else "d")
 
 
 def check_value(name: str, value: Any) -> Any:
