@@ -31,7 +31,7 @@ from typing import Any
 
 from clustersim.parameters import ParameterError, Parameters
 
-BASE_BYTES = 240 * 2**20  # python, numpy, pandas, scipy, Mesa imported: measured 232 MB
+BASE_BYTES = 256 * 2**20  # python, numpy, pandas, scipy, Mesa imported: measured 250 MB
 BYTES_PER_PAIR = 8  # one int64 index in a neighbour list
 QUERY_CHUNK = 256  # locations per neighbour query (`region.neighbours_within`)
 BYTES_PER_QUERY_PAIR = 40  # a Python int in a list, while one chunk is converted
@@ -106,9 +106,10 @@ def _pairs(
 def estimate_bytes(p: Parameters, pairs: float | None = None) -> int:
     """Peak resident memory of one run of `p`, in bytes (measured fit, see module doc).
 
-    Measured peaks against this estimate (MiB): 1k SMEs 233/243, 5k 244/259 (304/321
-    at 120 months), 20k 334/370, 50k 733/826 (3 months), 100k 2,018/2,262 and 200k
-    7,072/7,767 (1 month): 4-13 % over. `pairs` replaces the counted neighbour pairs.
+    Measured peaks (MiB, at cd1cb91 when imports took 232 MB; 250 MB since) against
+    the estimate then: 1k SMEs 233/243, 5k 244/259 (304/321 at 120 months), 20k
+    334/370, 50k 733/826 (3 months), 100k 2,018/2,262, 200k 7,072/7,767 (1 month):
+    4-13 % over. `pairs` replaces the counted neighbour pairs.
     """
     n = organisations(p)
     pairs = neighbour_pairs(p) if pairs is None else pairs
