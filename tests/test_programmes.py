@@ -15,6 +15,7 @@ import pytest
 
 from clustersim import ClusterModel
 from clustersim.config import load_config
+from clustersim.dashboard.frames import scenario_frame
 from clustersim.dashboard.models import ScenarioModel
 from clustersim.dashboard.presets import load_presets
 from clustersim.dashboard.region_map import RegionDrawing
@@ -211,7 +212,8 @@ def test_the_dashboard_draws_a_preset_without_firms():
     model = ScenarioModel(Scenario(presets["programmes/municipal_ict"], seed=2))
     for _ in range(12):
         model.step()
-    assert RegionDrawing(model).render(model).startswith(b"\x89PNG")
+    frame = scenario_frame(model, serial=1)
+    assert RegionDrawing(frame.region).render(frame).startswith(b"\x89PNG")
 
 
 def test_a_call_with_a_minimum_of_firms_plans_partnerships_big_enough():
