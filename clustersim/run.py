@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from clustersim.config import LoadedConfig
-from clustersim.experiment.store import write_run_folder
 from clustersim.formatting import percent
 from clustersim.model import ClusterModel
 from clustersim.parameters import Parameters
@@ -97,7 +96,13 @@ def manifest(result: RunResult) -> dict:
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
-    """Write the run's tables and manifest into `out_dir` (atomically, by the store)."""
+    """Write the run's tables and manifest into `out_dir` (atomically, by the store).
+
+    The store is imported here, once the run is done: it brings the experiment layer
+    (SALib, scipy's samplers, pyarrow datasets), which a simulation does not need.
+    """
+    from clustersim.experiment.store import write_run_folder
+
     return write_run_folder(result.tables, manifest(result), out_dir)
 
 
