@@ -290,9 +290,10 @@ def _calibration(folders: Sequence[Path]) -> list[str]:
         "and 300-319, outside the sweep engine); the better one, round 2's point 32, was "
         "rounded to two or three significant digits and adopted, with `weight_ambition` moved "
         "from 0.22 to 0.23 because the ambition share sat at the edge of its range (the share "
-        "responds steeply: 0.25 gives about 31 %). Section 1 is the check of the result. "
-        "The round tables below are as ranked at the time, when the rank-order target still "
-        "asked for rho >= 0.9.",
+        "responds steeply to this weight). Section 1 is the check of the result. The choice "
+        "was made on the round tables as ranked then, with earlier model code and a "
+        "rank-order target of rho >= 0.9; the tables below are ranked by this command, from "
+        "the stored round results, with the current code and targets.",
         "",
     ]
     if not folders:
