@@ -60,3 +60,15 @@ def clustersim(
     """`python -m clustersim ARGS` as a user runs it, from the repository root."""
     command = [sys.executable, "-m", "clustersim", *map(str, args)]
     return run_command(command, timeout=timeout, **popen)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit 2 and exactly one error line, the last (compare may first say what it starts),
+    naming each of `words`; never a traceback."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("clustersim: error: ")]
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
+    for word in words:
+        assert word in errors[0], result.stderr

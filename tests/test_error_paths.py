@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -18,32 +16,12 @@ from clustersim.config import ConfigError, load_config
 from clustersim.experiment.engine import Engine
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
+from tests.processes import assert_one_line_error, clustersim
 from tests.test_experiments import run as run_serially
 from tests.test_experiments import write_compare, write_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
-
-
-def clustersim(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "clustersim", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    """Exit 2 and one error line, the last (compare may say what it starts first)."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("clustersim: error: ")]
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 @pytest.fixture(scope="module")

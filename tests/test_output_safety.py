@@ -4,8 +4,6 @@ path before any work, and never shares a results folder with another command."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +13,7 @@ import pytest
 from clustersim.config import ConfigError, load_config
 from clustersim.experiment.spec import load_experiment
 from clustersim.outdir import folder_lock
+from tests.processes import assert_one_line_error, clustersim, started
 from tests.test_experiments import run as run_experiment_serially
 from tests.test_experiments import write_compare, write_sweep
 from tests.test_no_orphans import runs_done, wait_for
@@ -23,30 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
 
 
-def clustersim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "clustersim", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def snapshot(folder: Path) -> dict[str, bytes | None]:
     """Every path under `folder` with its bytes (None for a folder): to prove it untouched."""
     return {
         str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes()
         for p in sorted(folder.rglob("*"))
     }
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == 2, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("clustersim: error: "), result.stderr
-    for word in words:
-        assert word in lines[0]
 
 
 def home_like(folder: Path) -> Path:
@@ -153,25 +134,17 @@ def test_two_compares_on_one_folder_do_each_run_once(tmp_path):
     experiment = write_compare(tmp_path, replications=10, months=60)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "clustersim", "compare", str(experiment), "--out", str(out)]
-    first = subprocess.Popen(
+    with started(
         [*command, "--workers", "1", "--no-progress"],
-        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
-    )
-    try:
+    ) as first:
         wait_for(lambda: runs_done(out) >= 1, what="the first compare under way")
         second = clustersim("compare", str(experiment), "--out", str(out), "--serial")
         assert first.poll() is None, "the second was started while the first still ran"
         assert_one_line_error(second, str(out), "another clustersim command")
         assert first.wait(timeout=600) == 0, first.stderr.read()
-    finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-        first.wait(timeout=60)
-        first.stderr.close()
     logged = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
     done = [entry["run"] for entry in logged if entry.get("status") == "done"]
     assert len(done) == len(set(done)) == 20, "every run done exactly once"
