@@ -1,75 +1,98 @@
-"""Acceptance: an invitee joins when its expected benefit beats its expected cost.
+"""Acceptance: an organisation joins when the results it expects are worth what it pays.
 
-Invitees judge the partnership as planned: the initiator and its best candidates.
-Benefits grow with how well the initiator fits the invitee (its own partner score),
-shared base knowledge, the planned size and the invitee's experience (003 §2.2).
-Costs are time and money, front-loaded until the first result (90 % before any
-result, PortNET, 003 §3.1), so the months to the first milestone matter; a start
-subsidy lowers them but adds admin hours (003 Box 3). Only an invitee that can fund
-its share until the first result can say yes.
+Invitees judge the partnership as planned: the initiator and its best candidates. The
+value of a main result to an invitee grows with how well the initiator fits it (its
+own partner score), shared base knowledge, the planned size and its experience (003
+§2.2). How fast results come depends on the project's quality, which each invitee
+estimates (`beliefs`). Its monthly cost is front-loaded (90 % before any result,
+PortNET, 003 §3.1); a start subsidy lowers it but adds reporting hours and an
+application (003 Box 3). An invitee joins when the expected value of results per
+month is at least its monthly cost, and when it can fund its share until the first
+planned result and pay the application now. The initiator applies the same test to
+its own plan before it invites anyone.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clustersim import portable
-from clustersim.organisations import Population, Regime
+from clustersim import beliefs
+from clustersim.organisations import Population
 from clustersim.parameters import Parameters
-from clustersim.partner_choice import PartnerScore
-from clustersim.trust import TrustNetwork
 
 if TYPE_CHECKING:
-    from clustersim.policy import Policy, StartSubsidy
+    from clustersim.policy import StartSubsidy
 
 
-def accepts(
-    initiator: int,
-    invitees: np.ndarray,
-    chosen_by: np.ndarray,
+@dataclass(frozen=True)
+class Outlook:
+    """What each of a group of organisations expects of one planned project."""
+
+    value_eur: np.ndarray  # value to it of one main result
+    estimate: np.ndarray  # its estimate of the project's quality
+    prior_rate: np.ndarray  # main results per month it expects at first
+
+    def take(self, rows: np.ndarray) -> Outlook:
+        return Outlook(self.value_eur[rows], self.estimate[rows], self.prior_rate[rows])
+
+
+def outlook(
+    who: np.ndarray,
+    fit: np.ndarray,
+    partner_knowledge: np.ndarray,
     planned: int,
+    quality: float,
     *,
     population: Population,
-    scorer: PartnerScore,
-    trust: TrustNetwork,
-    policy: Policy,
     p: Parameters,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Whether each invitee (best first) joins a partnership planned at `planned` members.
+) -> Outlook:
+    """The value of a main result to each of `who`, and its estimate of `quality`.
 
-    `chosen_by` holds the initiator's score terms of the invitees.
+    `fit` is each one's partner score of the other side; `partner_knowledge` the other
+    side's base knowledge (only as much as both know is shared, 003 §2.2).
     """
     pop = population
-    view = scorer.terms_in_return(pop, trust, chosen_by, invitees, initiator)
-    fit = scorer.scores(view, scorer.regime_factor(pop, invitees, initiator))
-    planned_members = np.append(invitees[: planned - 1], initiator)
-    firms = int((pop.regime[planned_members] == Regime.COMMERCIAL).sum())
-    months = policy.milestones.first().planned_months
-    cost = expected_cost_eur(p.preparation_cost_eur, policy.subsidy, firms, months)
-    overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[invitees], pop.knowledge[initiator])
-    scale = np.sqrt(np.sqrt(len(planned_members) / 2))  # bigger ones promise more: n**(1/4)
-    experience = 1.0 + p.experience_acceptance_bonus * pop.experience_factor(
-        p.experience_scale, invitees
-    )
-    noise = p.acceptance_noise
-    perceived = portable.lognormal(rng, -0.5 * noise * noise, noise, len(invitees))
-    benefit = p.expected_value_eur * fit * overlap * scale * experience * perceived
-    affordable = reserve_until_result_eur(pop, invitees, months, p.preparation_cost_eur)
-    return (benefit > cost) & (affordable >= cost)
+    experience = pop.experience_factor(p.experience_scale, who)
+    overlap = 0.5 + 0.5 * np.minimum(pop.knowledge[who], partner_knowledge)
+    scale = np.sqrt(np.sqrt(planned / 2))  # bigger ones promise more: (n/2)**(1/4)
+    bonus = 1.0 + p.experience_acceptance_bonus * experience
+    value = p.expected_value_eur * fit * overlap * scale * bonus
+    estimate = beliefs.estimates(quality, experience, p, rng)
+    return Outlook(value, estimate, beliefs.expected_rate(estimate, p))
 
 
-def expected_cost_eur(
-    preparation_cost_eur: float, subsidy: StartSubsidy, firms: int, months: int
-) -> float:
-    """A member's cost until the first result, `months` away, after any subsidy and its admin."""
-    share = subsidy.share if subsidy.eligible(firms) else 0.0
-    cost = preparation_cost_eur * months * (1.0 - share)
-    if share:
-        cost += subsidy.admin_cost_eur(months)
-    return cost
+def monthly_cost_eur(p: Parameters, subsidy: StartSubsidy, subsidised: bool) -> float:
+    """What a member expects to pay a month until the first result, as it decides.
+
+    With a subsidy: the unpaid share, reporting hours and the application spread over
+    the planned months to the first result. Without the price mechanism, members
+    decide at the full price whatever a subsidy pays.
+    """
+    if not (subsidised and p.mechanism_price):
+        return p.preparation_cost_eur
+    admin = subsidy.admin_cost_eur(p.milestone_months) / p.milestone_months
+    return p.preparation_cost_eur * (1.0 - subsidy.share) + admin
+
+
+def decide(
+    who: np.ndarray,
+    views: Outlook,
+    cost_eur: float,
+    application_eur: float,
+    *,
+    population: Population,
+    p: Parameters,
+) -> np.ndarray:
+    """Whether each of `who` joins: results worth the cost, and the money to take part."""
+    months = p.milestone_months
+    affordable = reserve_until_result_eur(population, who, months, p.preparation_cost_eur)
+    can_apply = population.cash_eur[who] >= application_eur
+    worth = beliefs.worth_it(views.prior_rate, views.value_eur, cost_eur)
+    return worth & (affordable >= cost_eur * months) & can_apply
 
 
 def reserve_until_result_eur(

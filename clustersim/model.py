@@ -35,6 +35,8 @@ from mesa.space import ContinuousSpace
 from clustersim import formation, leaving
 from clustersim.awareness import Awareness
 from clustersim.culture import converge_partners
+from clustersim.formation import Invitations
+from clustersim.groups import members_end_to_end
 from clustersim.membership import Roster
 from clustersim.organisations import TYPE_NAMES, Organisation, create_agents, generate_population
 from clustersim.parameters import Parameters, specs
@@ -91,28 +93,54 @@ class ClusterModel(mesa.Model):
         self._counts = Counter()
         self.replenish_reserves()
         self.hold_matchmaking()
-        self.form_partnerships()
+        self.manage()
         self.work_on_milestones()
-        unable_to_pay = self.pay_costs()
+        costs, unable_to_pay = self.pay_costs()
         self.converge_cultures()
-        self.decide_memberships(unable_to_pay)
+        self.decide_memberships(costs, unable_to_pay)
         self.complete_projects()
+        self.form_partnerships()
         self._collect()
         self.running = self.month < self.p.months
 
     def replenish_reserves(self) -> None:
-        """0. Each organisation puts its monthly income into its collaboration reserve."""
+        """0. Each organisation puts its monthly income into its collaboration reserve, and
+        books this month's reporting hours for its subsidised partnerships."""
         pop = self.population
         np.minimum(pop.cash_eur + pop.income_eur, pop.cash_ceiling_eur, out=pop.cash_eur)
+        pop.admin_hours[:] = 0.0
+        subsidised = [part for part in self.active_partnerships if part.subsidy_active(self.month)]
+        if subsidised:
+            idx, _, _ = members_end_to_end([part.members for part in subsidised])
+            np.add.at(pop.admin_hours, idx, self.p.reporting_hours)
 
     def hold_matchmaking(self) -> None:
         """1-2. Government's matchmaking event widens who knows whom (002)."""
         if self.policy.matchmaking.due(self.month):
-            made = self.policy.matchmaking.hold(len(self.population), self.awareness, self.rng)
+            made = self.policy.matchmaking.hold(
+                len(self.population), self.awareness, self.p.mechanism_awareness, self.rng
+            )
             self._tell("matchmaking", count=made)
+
+    def manage(self) -> None:
+        """2. A cluster manager serves the partnerships most in need and, with hours to
+        spare, introduces organisations (004)."""
+        manager = self.policy.manager
+        if not manager.present:
+            return
+        parts = self.active_partnerships
+        need = [(part.leader is not None, self.trust.mean_among(part.members)) for part in parts]
+        manager.choose(parts, need)
+        free = np.flatnonzero(self.population.free_hours() >= self.p.hours_per_membership)
+        remember = self.p.mechanism_awareness and self.p.mechanism_manager
+        served = sum(part.served for part in parts)
+        made = manager.introduce(free, served, self.awareness, remember, self.rng)
+        if made:
+            self._tell("introductions", count=made)
 
     def form_partnerships(self) -> None:
         """3. Organisations with free time may start a partnership (`formation`)."""
+        """Formed at the month's end, a partnership works from the next month on."""
         for initiator in formation.initiators(self.population, self.p, self.rng).tolist():
             self._try_to_form(initiator)
 
@@ -131,15 +159,16 @@ class ClusterModel(mesa.Model):
         )
         if asked is None:
             return
-        members = asked.members
-        pid = self.found(members).id if formation.admitted(members, pop, p, self.policy) else -1
+        admitted = formation.admitted(asked.members, pop, p, self.policy)
+        pid = self.found(asked).id if admitted else -1
         self.ties.add(self.month, asked, pid)
 
-    def found(self, members: list[int]) -> Partnership:
-        """`members` found a partnership this month (`found_partnership`); it is enrolled."""
+    def found(self, asked: Invitations) -> Partnership:
+        """`asked`'s members found a partnership this month; it is enrolled."""
+        members = asked.members
         part = found_partnership(
             len(self.partnerships) + 1,
-            members,
+            asked,
             self.month,
             population=self.population,
             awareness=self.awareness,
@@ -173,14 +202,16 @@ class ClusterModel(mesa.Model):
             else:
                 self._tell("milestone", part.id, count=part.main_milestones_reached)
 
-    def pay_costs(self) -> set[tuple[int, int]]:
-        """4. Members pay their monthly share; return (partnership, member) pairs that could not."""
-        parts = self.active_partnerships
-        costs = member_costs_eur(parts, self.p, self.policy.subsidy, self.month)
-        for part in parts:
-            if part.subsidised and part.subsidy_until_month == self.month:
+    def pay_costs(self) -> tuple[list[float], set[tuple[int, int]]]:
+        """4. Members pay their monthly share; returns each partnership's cost per member and
+        the (partnership, member) pairs that could not pay."""
+        parts, month = self.active_partnerships, self.month
+        claiming = [part.subsidy_active(month) for part in parts]
+        costs = member_costs_eur(parts, self.p, self.policy, month)
+        for part, claimed in zip(parts, claiming, strict=True):
+            if claimed and not part.subsidy_active(month + 1):
                 self._tell("subsidy_ended", part.id)
-        return pay_costs(self.population.cash_eur, parts, costs)
+        return costs, pay_costs(self.population.cash_eur, parts, costs)
 
     def converge_cultures(self) -> None:
         """5. Partners' cultures drift slowly towards their partnership's mean."""
@@ -188,7 +219,9 @@ class ClusterModel(mesa.Model):
             groups = [part.members for part in self.active_partnerships]
             converge_partners(self.population.culture, groups, self.p.culture_convergence)
 
-    def decide_memberships(self, unable_to_pay: set[tuple[int, int]]) -> None:
+    def decide_memberships(
+        self, costs_eur: list[float], unable_to_pay: set[tuple[int, int]]
+    ) -> None:
         """6. Each member stays or leaves for the first reason that applies; then dissolutions."""
         parts = self.active_partnerships
         if not parts:
@@ -199,21 +232,32 @@ class ClusterModel(mesa.Model):
             population=self.population,
             trust=self.trust,
             p=self.p,
+            costs_eur=costs_eur,
             unable_to_pay=unable_to_pay,
             rng=self.rng,
         )
         for k, part in enumerate(parts):
-            leavers = decisions.leavers(k) if decisions.anyone[k] else []
-            leader_left = any(member == part.leader for member, _ in leavers)
-            for member, cause in leavers:
-                self.roster.leave(part, member, self.month, cause)
-                self._tell("member_left", part.id, [member], cause=cause)
-            causes = [cause for _, cause in leavers]
-            cause = leaving.dissolution_cause(part, causes, self.month, self.p.stall_months)
-            if cause is not None:
-                self._dissolve(part, cause)
-            elif leader_left:
-                self._replace_leader(part)
+            if decisions.anyone[k]:
+                self._depart(part, decisions.leavers(k))
+
+    def _depart(self, part: Partnership, leavers: list[tuple[int, Cause]]) -> None:
+        """Members leave; the partnership dissolves, or finds a new leader if its left."""
+        leader_cause = next((cause for m, cause in leavers if m == part.leader), None)
+        for member, cause in leavers:
+            self.roster.leave(part, member, self.month, cause)
+            self._tell("member_left", part.id, [member], cause=cause)
+        if leader_cause is not None and part.members:
+            self._replace_leader(part)
+        held = part.served and self.p.mechanism_manager  # a manager keeps it going
+        champion_lost = (
+            leader_cause
+            if part.leader is None and leader_cause and self.p.mechanism_leadership and not held
+            else None
+        )
+        admitted = formation.admitted(part.members, self.population, self.p, self.policy)
+        cause = leaving.dissolution_cause(part, [c for _, c in leavers], admitted, champion_lost)
+        if cause is not None:
+            self._dissolve(part, cause)
 
     def complete_projects(self) -> None:
         """7. A project capped at `project_months` ends complete: not a failure (003 §3.2.2)."""
@@ -244,7 +288,6 @@ class ClusterModel(mesa.Model):
             self.roster.leave(part, member, self.month, members_reason)
         part.ended_month = self.month
         part.cause = cause
-        self.policy.manager.release(part.id)
 
     def _tell(
         self, kind: str, partnership: int = -1, organisations: Sequence[int] = (), **details

@@ -64,18 +64,21 @@ class Population:
     experience: np.ndarray  # completed partnerships
     memberships: np.ndarray  # active partnerships each belongs to, kept by membership.Roster
     ever_member: np.ndarray  # bool
+    admin_hours: np.ndarray  # monthly reporting hours for subsidised partnerships
 
     def __len__(self) -> int:
         return len(self.regime)
 
     @property
     def hours_used(self) -> np.ndarray:
-        """Monthly hours given to partnerships: every membership takes the same."""
-        return self.memberships * self.hours_per_membership
+        """Monthly hours given to partnerships: every membership takes the same, and a
+        subsidised one its reporting too (003 Box 3)."""
+        return self.memberships * self.hours_per_membership + self.admin_hours
 
     def free_hours(self, rows: np.ndarray | slice | int = slice(None)) -> np.ndarray:
         """Monthly hours not yet given to partnerships; `rows` keeps per-initiator work O(known)."""
-        return self.capacity_hours[rows] - self.memberships[rows] * self.hours_per_membership
+        used = self.memberships[rows] * self.hours_per_membership + self.admin_hours[rows]
+        return self.capacity_hours[rows] - used
 
     @cached_property
     def competitor_keys(self) -> np.ndarray:
@@ -120,6 +123,8 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         np.minimum(p.owner_hours + employees * p.hours_per_employee, p.max_sme_hours),
         p.institution_hours,
     )
+    if not p.mechanism_capacity:
+        capacity = np.full(len(regimes), np.inf)  # hours never run out
     income = np.where(is_sme, employees * p.income_eur_per_employee, p.institution_income_eur)
     cash_ceiling = np.where(is_sme, employees * p.cash_eur_per_employee, 12 * income)
     n = len(regimes)
@@ -143,6 +148,7 @@ def generate_population(p: Parameters, rng: np.random.Generator) -> Population:
         experience=np.zeros(n, dtype=np.int64),
         memberships=np.zeros(n, dtype=np.int64),
         ever_member=np.zeros(n, dtype=bool),
+        admin_hours=np.zeros(n),
     )
 
 

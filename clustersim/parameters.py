@@ -34,6 +34,7 @@ GROUPS = (
     "quick_win",
     "matchmaking",
     "cluster_manager",
+    "mechanisms",
 )
 
 
@@ -412,14 +413,32 @@ class Parameters:
         "calibrated, see docs/validation.md",
         "Benefit a perfectly fitting partnership promises each invitee.",
     )
-    acceptance_noise: float = _param(
-        0.3,
-        "log-units",
-        0.0,
-        3.0,
+    project_quality_median: float = _param(
+        0.6,
+        "probability",
+        0.01,
+        0.99,
         "formation",
-        "003 §3.3: returns are uncertain",
-        "Spread of invitees' benefit perceptions.",
+        "assumption: De Man & Duysters 2002 (003 §2.1): projects differ in their chance of success",
+        "Median latent quality of a planned project: the chance that its work turns into results.",
+    )
+    project_quality_spread: float = _param(
+        1.0,
+        "log-odds",
+        0.0,
+        5.0,
+        "formation",
+        "assumption: qualities differ widely (logit-normal; 1.0 puts half of them within 0.43-0.75)",
+        "Standard deviation of project quality on the log-odds scale.",
+    )
+    quality_noise: float = _param(
+        0.8,
+        "log-odds",
+        0.0,
+        5.0,
+        "formation",
+        "003 §3.3: returns are uncertain; 003 §2.2: experience helps to judge them",
+        "Spread of a member's estimate of a project's quality; experience narrows it.",
     )
     experience_acceptance_bonus: float = _param(
         0.5,
@@ -651,15 +670,6 @@ class Parameters:
         "003 §3.2.2: 'not unwillingness but inability'",
         "Monthly chance that core work takes back the time, scaled by the membership's share of capacity.",
     )
-    stall_months: int = _param(
-        30,
-        "months",
-        1,
-        1200,
-        "leaving",
-        "MODEL.md: a partnership that stalls too long dissolves",
-        "A partnership with no result for this long dissolves.",
-    )
     experience_scale: float = _param(
         2.0,
         "partnerships",
@@ -734,15 +744,6 @@ class Parameters:
         "assumption: SME owner's hourly cost",
         "Price of an admin hour.",
     )
-    adverse_selection: float = _param(
-        0.15,
-        "share",
-        0.0,
-        1.0,
-        "subsidy",
-        "De Man & Duysters 2002, in 003 §2.1: subsidised alliances innovate less",
-        "Progress lost by subsidised partnerships (weaker projects are put up for subsidy).",
-    )
 
     # --- policy: participant cap ----------------------------------------------------
     participant_cap: int = _param(
@@ -765,14 +766,23 @@ class Parameters:
         "003 §3.7, 001 phase 7: a concrete result within 6-12 months",
         "Whether partnerships start with a small first milestone.",
     )
-    quick_win_months: int = _param(
-        9,
+    quick_win_earliest_months: int = _param(
+        6,
         "months",
         1,
         240,
         "quick_win",
-        "003 §3.7: 6-12 months",
-        "Planned months to the quick win.",
+        "003 §3.7: a concrete result within 6-12 months",
+        "Start of the quick-win window; each partnership plans its quick win for a month in it.",
+    )
+    quick_win_latest_months: int = _param(
+        12,
+        "months",
+        1,
+        240,
+        "quick_win",
+        "003 §3.7: a concrete result within 6-12 months",
+        "End of the quick-win window.",
     )
     quick_win_work: float = _param(
         3.0,
@@ -841,41 +851,151 @@ class Parameters:
     )
 
     # --- policy: cluster manager ----------------------------------------------------
-    cluster_manager_capacity: int = _param(
-        0,
-        "partnerships",
-        0,
-        100_000,
+    cluster_manager_hours: float = _param(
+        0.0,
+        "h/month",
+        0.0,
+        100_000.0,
         "cluster_manager",
-        "004: cluster managers talk to members weekly; 0 = none",
-        "Partnerships a cluster manager can serve at once.",
+        "004: cluster managers talk to their members weekly; 0 = no manager",
+        "Hours a month the cluster manager gives to partnerships and introductions.",
     )
-    cluster_manager_boost: float = _param(
-        0.25,
+    cluster_manager_hours_per_partnership: float = _param(
+        8.0,
+        "h/month",
+        0.5,
+        1000.0,
+        "cluster_manager",
+        "004: a weekly conversation; assumption: two hours each",
+        "Hours a month the manager needs to serve one partnership.",
+    )
+    cluster_manager_introduction_hours: float = _param(
+        2.0,
+        "h/introduction",
+        0.1,
+        1000.0,
+        "cluster_manager",
+        "assumption: a call and an e-mail on each side",
+        "Hours the manager needs to introduce two organisations, from hours no partnership needs.",
+    )
+    cluster_manager_salary_eur: float = _param(
+        7_000.0,
+        "EUR/month",
+        0.0,
+        1e8,
+        "cluster_manager",
+        "assumption: one full-time manager's employer cost",
+        "Monthly cost of a full-time (140 h) manager; charged in proportion to its hours.",
+    )
+    cluster_manager_public_share: float = _param(
+        0.6,
         "share",
         0.0,
-        10.0,
+        1.0,
         "cluster_manager",
-        "004: experienced managers raise performance",
-        "Extra progress and trust gain in served partnerships.",
+        "004: cluster organisations are funded about 60/40 public/private",
+        "Share of the manager's cost the programme pays; members pay the rest as a fee.",
     )
-    cluster_manager_experience_gain: float = _param(
+    cluster_manager_leadership: float = _param(
+        0.6,
+        "leadership",
         0.0,
-        "1/year",
-        0.0,
-        10.0,
+        1.0,
         "cluster_manager",
-        "004: the manager's years of experience go with better performance; 0 = no effect",
-        "Relative growth of the manager's boost per year of experience.",
+        "003 §3.2.2: appoint a 'trekker'; assumption: the manager coordinates like a capable leader",
+        "How well the manager coordinates a partnership it serves that has no capable leader.",
     )
-    cluster_manager_experience_years: float = _param(
-        0.0,
-        "years",
-        0.0,
-        50.0,
-        "cluster_manager",
-        "004: cluster managers' experience; assumption: a new manager by default",
-        "The manager's years of experience when the run starts.",
+
+    # --- mechanisms (switches for ablation, `clustersim explain`) -----------------
+    mechanism_selection: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "De Man & Duysters 2002, in 003 §2.1; false only to measure what the mechanism contributes",
+        "Whether members judge a project by their estimate of its quality.",
+    )
+    mechanism_price: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 Box 0, Box 3; false only to measure what the mechanism contributes",
+        "Whether members weigh what they pay, after any subsidy, against what they expect.",
+    )
+    mechanism_learning: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §3.7; false only to measure what the mechanism contributes",
+        "Whether members update their expectation of results from results and time.",
+    )
+    mechanism_coordination: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §3.2.2; false only to measure what the mechanism contributes",
+        "Whether each member beyond two slows the work unless someone leads.",
+    )
+    mechanism_leadership: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §3.2.2; false only to measure what the mechanism contributes",
+        "Whether a leader speeds the work, and losing the champion ends a partnership.",
+    )
+    mechanism_trust: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §2.1, §3.7; false only to measure what the mechanism contributes",
+        "Whether results build trust, missed deadlines and free riders erode it.",
+    )
+    mechanism_reputation: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §2.1; false only to measure what the mechanism contributes",
+        "Whether a shared partner passes trust on to a stranger.",
+    )
+    mechanism_awareness: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "002; 003 §3.6.2; false only to measure what the mechanism contributes",
+        "Whether introductions widen whom organisations know.",
+    )
+    mechanism_capacity: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "003 §3.2.2; false only to measure what the mechanism contributes",
+        "Whether collaboration hours are limited and core work can take them back.",
+    )
+    mechanism_manager: bool = _param(
+        True,
+        "switch",
+        0,
+        1,
+        "mechanisms",
+        "004; false only to measure what the mechanism contributes",
+        "Whether a cluster manager coordinates, mediates and introduces.",
     )
 
     def __post_init__(self) -> None:

@@ -56,7 +56,7 @@ class PartnerScore:
             p.proximity_scale_km,
             p.same_regime_preference,
             p.experience_scale,
-            p.reputation_weight,
+            p.reputation_weight if p.mechanism_reputation else 0.0,
         )
 
     def terms(

@@ -28,6 +28,7 @@ from clustersim.parameters import Parameters
 from clustersim.trust import TrustNetwork
 
 if TYPE_CHECKING:
+    from clustersim.formation import Invitations
     from clustersim.policy import MilestonePlan, Policy
 
 
@@ -38,7 +39,7 @@ class Cause(StrEnum):
     CAPACITY = "capacity_needed_elsewhere"  # core business takes the time back
     FUNDS = "funds_ran_out"  # cannot pay its share, e.g. after the subsidy ended
     TRUST = "trust_collapsed"
-    STALLED = "stalled"  # no result for longer than patience allows
+    STALLED = "stalled"  # results too slow to be worth what members pay
     DISSOLVED = "partnership_dissolved"  # a member's reason only: the others left
     COMPLETED = "project_completed"  # not a dissolution: the project reached its planned end
 
@@ -76,13 +77,18 @@ class Partnership:
     due_month: int
     subsidised: bool
     subsidy_until_month: int
-    managed: bool
     competitor_pairs: int
     built_on_existing_ties: bool
     culture_fit_at_formation: float
     composition: dict[str, int]  # members by type at formation
-    patience_months: dict[int, float]  # each member's own patience, before trust
+    quality: float  # the chance that its work turns into results, unknown to members
+    value_eur: dict[int, float]  # what one main result is worth to each member
+    prior_rate: dict[int, float]  # main results per month each member expected on joining
+    patience_months: dict[int, float]  # what each member's expectation is worth, in months
     progress: float = 0.0
+    evidence: float = 0.0  # results so far, in main milestones' worth of work
+    served: bool = False  # by the cluster manager this month
+    served_months: int = 0
     last_result_month: int = -1
     milestones_reached: int = 0
     main_milestones_reached: int = 0
@@ -134,6 +140,7 @@ class Partnership:
         """The current milestone is reached in `month` and work starts on the next; returns
         the one reached."""
         reached = self.milestone
+        self.evidence += reached.value_share
         self.milestones_reached += 1
         self.last_result_month = month
         if not reached.quick_win:
@@ -152,7 +159,7 @@ class Partnership:
 
 def found_partnership(
     pid: int,
-    members: list[int],
+    asked: Invitations,
     month: int,
     *,
     population: Population,
@@ -162,21 +169,24 @@ def found_partnership(
     policy: Policy,
     rng: np.random.Generator,
 ) -> Partnership:
-    """`members` found a partnership in `month`. They pay for any subsidy application, set
-    their prior trust in each other and get to know each other's partners."""
+    """The members of `asked` found a partnership in `month`. They pay for any subsidy
+    application, set their prior trust in each other and get to know each other's partners."""
+    members = asked.members
     part = new_partnership(
-        pid, members, month, population, p, policy, awareness.have_worked_together(members), rng
+        pid, asked, month, population, p, policy, awareness.have_worked_together(members), rng
     )
     if part.subsidised:
         policy.subsidy.charge_application(population.cash_eur, members)
-    trust.set_priors(members, p.formation_trust, p.reputation_weight)
+    trust.set_priors(
+        members, p.formation_trust, p.reputation_weight if p.mechanism_reputation else 0.0
+    )
     awareness.record_partnership(members)
     return part
 
 
 def new_partnership(
     pid: int,
-    members: list[int],
+    asked: Invitations,
     month: int,
     population: Population,
     p: Parameters,
@@ -184,12 +194,13 @@ def new_partnership(
     built_on_existing_ties: bool,
     rng: np.random.Generator,
 ) -> Partnership:
-    """A partnership of `members` formed in `month`: its leader, first milestone, subsidy,
-    composition, and each member's patience for a result (drawn here)."""
-    pop, idx = population, np.array(members)
-    firms = int((pop.regime[idx] == Regime.COMMERCIAL).sum())
-    milestone = policy.milestones.first()
+    """A partnership of `asked`'s members formed in `month`: its leader, first milestone,
+    subsidy, composition, and each member's expectation and patience (drawn here)."""
+    pop, members = population, asked.members
+    idx = np.array(members)
+    milestone = policy.milestones.first(rng)
     patience = portable.lognormal(rng, portable.log(p.patience_months), 0.25, len(members))
+    view = asked.outlook
     return Partnership(
         id=pid,
         members=list(members),
@@ -197,13 +208,15 @@ def new_partnership(
         formed_month=month,
         milestone=milestone,
         due_month=month + milestone.planned_months,
-        subsidised=policy.subsidy.eligible(firms),
-        subsidy_until_month=month + p.subsidy_months - 1,
-        managed=policy.manager.admit(pid),
+        subsidised=asked.subsidised and policy.subsidy.open,
+        subsidy_until_month=month + p.subsidy_months,
         competitor_pairs=competitor_pairs(members, pop.competitor_key_list),
         built_on_existing_ties=built_on_existing_ties,
         culture_fit_at_formation=mean_culture_fit(pop.culture[idx]),
         composition={TYPE_NAMES[r]: int((pop.regime[idx] == r).sum()) for r in Regime},
+        quality=asked.quality,
+        value_eur=dict(zip(members, view.value_eur.tolist(), strict=True)),
+        prior_rate=dict(zip(members, view.prior_rate.tolist(), strict=True)),
         patience_months=dict(zip(members, patience.tolist(), strict=True)),
     )
 
@@ -231,16 +244,16 @@ def progress_rate(
     culture_fit: float,
     competitor_share: float,
     experience: float,
-    manager_boost: float,
-    subsidised: bool,
 ) -> float:
-    """Expected work done in a month; `leadership` is 0 when nobody leads.
+    """Work a month turns out, before the project's quality decides how much of it becomes
+    results; `leadership` is whoever coordinates: the leader, or a manager serving it.
 
-    Coordination drag: each member beyond two slows the work, unless a leader
-    coordinates it (003 §3.2.2: with many participants nobody takes the lead).
+    Coordination drag: each member beyond two slows the work, unless someone coordinates
+    it (003 §3.2.2: with many participants nobody takes the lead).
     """
-    coordination = 1.0 / (1.0 + p.coordination_drag * max(0, size - 2) * (1.0 - leadership))
-    rate = (
+    drag = p.coordination_drag if p.mechanism_coordination else 0.0
+    coordination = 1.0 / (1.0 + drag * max(0, size - 2) * (1.0 - leadership))
+    return (
         p.base_progress
         * (0.5 + 0.5 * leadership)
         * coordination
@@ -250,10 +263,6 @@ def progress_rate(
         * (1.0 - p.competitor_drag * competitor_share)  # vertical moves faster, 003 §3.7
         * (1.0 + 0.5 * experience)
     )
-    rate *= 1.0 + manager_boost  # 0 unless a cluster manager serves it
-    if subsidised:
-        rate *= 1.0 - p.adverse_selection
-    return rate
 
 
 @dataclass(frozen=True)
@@ -284,19 +293,32 @@ def work_conditions(
     rider_owner = owner[rides]  # partnerships in order, so each one's riders are adjacent
     groups = np.split(idx[rides], np.flatnonzero(np.diff(rider_owner)) + 1)
     leaders = [-1 if part.leader is None else part.leader for part in parts]
+    led = np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders])
     pairs = pairs_sharing_a_key(pop.competitor_keys[idx], sizes).tolist()
     shares = []
     for part, competing in zip(parts, pairs, strict=True):
         possible = part.size * (part.size - 1) / 2
         shares.append(competing / possible if possible else 0.0)
     return WorkConditions(
-        leadership=np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders]).tolist(),
+        leadership=coordinating(led, [part.served for part in parts], p).tolist(),
         min_knowledge=np.minimum.reduceat(pop.knowledge[idx], starts).tolist(),
         culture_fit=mean_culture_fits(pop.culture[idx], sizes).tolist(),
         experience=group_means(pop.experience_factor(p.experience_scale)[idx], sizes).tolist(),
         competitor_share=shares,
         free_riders=dict(zip(np.unique(rider_owner).tolist(), groups, strict=False)),
     )
+
+
+def coordinating(leadership: np.ndarray, served: list[bool], p: Parameters) -> np.ndarray:
+    """Who coordinates each partnership: its leader, or a manager serving it if better.
+
+    Without the leadership mechanism, every partnership works as if led at the threshold.
+    """
+    if not p.mechanism_leadership:
+        return np.full(len(leadership), p.leader_threshold)
+    if p.mechanism_manager and any(served):
+        return np.where(served, np.maximum(leadership, p.cluster_manager_leadership), leadership)
+    return leadership
 
 
 def work_month(
@@ -312,17 +334,17 @@ def work_month(
     """A month of work for each partnership, in order; returns the milestone each
     reached or missed (None), for those that reached or missed one.
 
-    A result releases its value and builds trust; a missed planned month disappoints;
-    free riders found out lose their partners' trust (003 §2.2).
+    A result releases its value and builds trust in proportion to its size; a missed
+    planned month disappoints in proportion to the milestone's size, unless a manager
+    serving the partnership mediates; free riders found out lose their partners' trust
+    (003 §2.2).
     """
     if not parts:
         return []
     conditions = work_conditions(parts, population, p)
-    manager_boost = policy.manager.boost_at(month)
     noise_mean = -0.5 * p.progress_noise * p.progress_noise
     results: list[tuple[Partnership, Milestone | None]] = []
     for k, part in enumerate(parts):
-        boost = manager_boost if part.managed else 0.0
         rate = progress_rate(
             p,
             size=part.size,
@@ -332,28 +354,48 @@ def work_month(
             culture_fit=conditions.culture_fit[k],
             competitor_share=conditions.competitor_share[k],
             experience=conditions.experience[k],
-            manager_boost=boost,
-            subsidised=part.subsidy_active(month),
         )
-        # Mean-one noise, so `rate` stays the expected progress.
-        part.progress += rate * portable.lognormal(rng, noise_mean, p.progress_noise)
+        # Mean-one noise; of the work done, the project's quality turns into results.
+        part.progress += rate * part.quality * portable.lognormal(rng, noise_mean, p.progress_noise)
         if part.progress >= part.milestone.work:
             reached = part.reach_milestone(month, policy.milestones)
             release_benefits(population, part, reached, p.milestone_value_eur)
-            gain = p.trust_gain * (1.0 + boost)
-            keys = population.competitor_key_list
-            trust.reinforce_among(part.members, gain, keys, p.competitor_drag)
+            if p.mechanism_trust:
+                gain = revealed(p.trust_gain, reached.value_share)
+                trust.reinforce_among(
+                    part.members, gain, population.competitor_key_list, p.competitor_drag
+                )
             results.append((part, reached))
         elif month >= part.due_month:
-            trust.disappoint_among(part.members, p.trust_loss)
+            if p.mechanism_trust and not (part.served and p.mechanism_manager):
+                trust.disappoint_among(
+                    part.members, revealed(p.trust_loss, part.milestone.value_share)
+                )
             part.miss_milestone(month)
             results.append((part, None))
         if k in conditions.free_riders:
-            riders = conditions.free_riders[k]
-            found = riders[rng.random(len(riders)) < p.free_rider_detection]
-            for rider in found.tolist():
-                trust.disappoint_in(rider, part.members, p.trust_loss)
+            _find_free_riders(part, conditions.free_riders[k], trust, p, rng)
     return results
+
+
+def revealed(full_change: float, share: float) -> float:
+    """The trust change a result (or a miss) of `share` of a main milestone's work makes,
+    when a whole one makes `full_change`: results in parts add up to the same change."""
+    return 1.0 - portable.power(1.0 - full_change, share) if share != 1.0 else full_change
+
+
+def _find_free_riders(
+    part: Partnership,
+    riders: np.ndarray,
+    trust: TrustNetwork,
+    p: Parameters,
+    rng: np.random.Generator,
+) -> None:
+    """Partners notice free riders by chance and trust them less (003 §2.2)."""
+    found = riders[rng.random(len(riders)) < p.free_rider_detection]
+    if p.mechanism_trust:
+        for rider in found.tolist():
+            trust.disappoint_in(rider, part.members, p.trust_loss)
 
 
 def release_benefits(

@@ -10,7 +10,7 @@ never hard-codes a policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -59,14 +59,19 @@ class StartSubsidy:
     def member_cost_eur(self, part: Partnership, month: int, per_member_eur: float) -> float:
         """A member's cost this month after the subsidy, which this pays out, plus reporting.
 
-        Ends the partnership's subsidy when its months are over or the budget runs dry.
+        The partnership stops claiming once the subsidy pays less than its reporting
+        costs (as running costs after a first result are small); the subsidy also ends
+        when its months are over or the budget runs dry.
         """
         if not part.subsidy_active(month):
+            return per_member_eur
+        reporting = self.admin_cost_eur(1) - self.admin_cost_eur(0)
+        if self.share * per_member_eur < reporting:
+            part.subsidy_until_month = month - 1
             return per_member_eur
         wanted = self.share * per_member_eur * part.size
         paid = self.pay(wanted)
         part.subsidy_eur += paid
-        reporting = self.admin_cost_eur(1) - self.admin_cost_eur(0)
         if paid < wanted or month == part.subsidy_until_month:
             part.subsidy_until_month = month
         return per_member_eur - paid / part.size + reporting
@@ -135,13 +140,23 @@ class AdmissionRules:
 
 @dataclass(frozen=True)
 class MilestonePlan:
-    """The milestones a new partnership works through: quick wins, then main ones."""
+    """The milestones a new partnership works through: quick wins, then main ones.
+
+    A programme asks for the quick win within a window of months (003 §3.7: 6-12);
+    each partnership plans its own within it.
+    """
 
     main: Milestone
     quick_wins: tuple[Milestone, ...] = ()
+    window: tuple[int, int] = (1, 1)
 
-    def first(self) -> Milestone:
-        return self.after(0)
+    def first(self, rng: np.random.Generator) -> Milestone:
+        """The first milestone; a quick win is planned for a month drawn in the window."""
+        first = self.after(0)
+        if not self.quick_wins:
+            return first
+        months = int(rng.integers(self.window[0], self.window[1] + 1))
+        return replace(first, planned_months=months)
 
     def after(self, reached: int) -> Milestone:
         """The milestone to work on once `reached` milestones are behind a partnership."""
@@ -153,17 +168,18 @@ def quick_win_ladder(p: Parameters) -> tuple[Milestone, ...]:
 
     003 §3.1 PortNET: small projects 'within eyesight' first, then the large one.
     Step k of n has work `quick_win_work * (milestone_work / quick_win_work) ** (k / n)`,
-    and its planned months grow the same way; with one step it is the plain quick win.
+    and its planned months grow the same way from the window's end; with one step it is
+    the plain quick win.
     """
     if not p.quick_win:
         return ()
     work_ratio = p.milestone_work / p.quick_win_work
-    months_ratio = p.milestone_months / p.quick_win_months
+    months_ratio = p.milestone_months / p.quick_win_latest_months
     ladder = []
     for k in range(p.quick_win_steps):
         growth = k / p.quick_win_steps
         work = p.quick_win_work * portable.power(work_ratio, growth)
-        months = max(1, round(p.quick_win_months * portable.power(months_ratio, growth)))
+        months = max(1, round(p.quick_win_latest_months * portable.power(months_ratio, growth)))
         ladder.append(Milestone(work, months, work / p.milestone_work, True))
     return tuple(ladder)
 
@@ -182,8 +198,11 @@ class Matchmaking:
     def due(self, month: int) -> bool:
         return self.enabled and month % self.interval_months == 0
 
-    def hold(self, n_organisations: int, awareness: Awareness, rng: np.random.Generator) -> int:
-        """Run one event; return how many introductions were made."""
+    def hold(
+        self, n_organisations: int, awareness: Awareness, remember: bool, rng: np.random.Generator
+    ) -> int:
+        """Run one event; return how many introductions were made (and remembered, unless
+        the awareness mechanism is switched off)."""
         k = min(self.participants, n_organisations)
         guests = rng.choice(n_organisations, size=k, replace=False)
         made = 0
@@ -191,35 +210,82 @@ class Matchmaking:
             others = np.delete(guests, position)
             met = rng.choice(others, size=min(self.introductions, len(others)), replace=False)
             for other in met:
-                awareness.introduce(int(guest), int(other))
+                if remember:
+                    awareness.introduce(int(guest), int(other))
                 made += 1
         self.spent_eur += self.cost_eur
         return made
 
 
+FULL_TIME_HOURS = 140.0  # a manager's month, for prorating the salary
+
+
 @dataclass
 class ClusterManager:
-    """A facilitator serving a limited number of partnerships at once (004)."""
+    """A facilitator with limited hours and a salary (004).
 
-    capacity: int
-    boost: float
-    experience_gain: float = 0.0  # per year of experience, 004
-    experience_years: float = 0.0  # at month 0
-    served: set[int] = field(default_factory=set)
+    Each month it serves the partnerships most in need, as far as its hours go: those
+    without a capable leader first, then those whose members trust each other least,
+    older before younger on ties. A served partnership has it as coordinator when its
+    leader is weaker, and its mediation when a deadline is missed; losing its champion
+    does not end it. Hours no partnership needs go to introductions between
+    organisations with time to collaborate. The programme pays the public share of its
+    salary; members of served partnerships pay the rest as a fee.
+    """
 
-    def boost_at(self, month: int) -> float:
-        """004: a manager's years of experience go with better performance."""
-        years = self.experience_years + month / 12
-        return self.boost * (1.0 + self.experience_gain * years)
+    hours: float
+    hours_per_partnership: float
+    introduction_hours: float
+    salary_eur: float
+    public_share: float
+    public_spent_eur: float = 0.0
 
-    def admit(self, partnership_id: int) -> bool:
-        if len(self.served) < self.capacity:
-            self.served.add(partnership_id)
-            return True
-        return False
+    @property
+    def present(self) -> bool:
+        return self.hours > 0
 
-    def release(self, partnership_id: int) -> None:
-        self.served.discard(partnership_id)
+    @property
+    def cost_eur(self) -> float:
+        """Its monthly cost: the salary prorated to its hours."""
+        return self.salary_eur * self.hours / FULL_TIME_HOURS
+
+    def choose(self, parts: Sequence[Partnership], need: Sequence[tuple[bool, float]]) -> None:
+        """Serve the partnerships most in need; `need` is (has a capable leader, mean trust)."""
+        slots = int(self.hours // self.hours_per_partnership)
+        order = sorted(range(len(parts)), key=lambda k: need[k])  # stable: older first
+        chosen = set(order[:slots])
+        for k, part in enumerate(parts):
+            part.served = k in chosen
+            part.served_months += part.served
+
+    def spare_hours(self, served: int) -> float:
+        return max(0.0, self.hours - served * self.hours_per_partnership)
+
+    def introduce(
+        self,
+        free: np.ndarray,
+        served: int,
+        awareness: Awareness,
+        remember: bool,
+        rng: np.random.Generator,
+    ) -> int:
+        """Introductions from spare hours, between organisations with free time; how many."""
+        count = int(self.spare_hours(served) // self.introduction_hours)
+        if count == 0 or len(free) < 2:
+            return 0
+        pairs = rng.choice(free, size=(count, 2))
+        made = 0
+        for a, b in pairs.tolist():
+            if a != b:
+                if remember:
+                    awareness.introduce(a, b)
+                made += 1
+        return made
+
+    def pay(self) -> float:
+        """Charge a month: the programme pays its share; returns the members' fee in total."""
+        self.public_spent_eur += self.public_share * self.cost_eur
+        return (1.0 - self.public_share) * self.cost_eur
 
 
 @dataclass
@@ -253,7 +319,11 @@ class Policy:
                 p.invite_only_competitors,
                 p.invite_no_competitors,
             ),
-            milestones=MilestonePlan(main, quick_win_ladder(p)),
+            milestones=MilestonePlan(
+                main,
+                quick_win_ladder(p),
+                (p.quick_win_earliest_months, p.quick_win_latest_months),
+            ),
             matchmaking=Matchmaking(
                 p.matchmaking,
                 p.matchmaking_interval_months,
@@ -262,33 +332,42 @@ class Policy:
                 p.matchmaking_cost_eur,
             ),
             manager=ClusterManager(
-                p.cluster_manager_capacity,
-                p.cluster_manager_boost,
-                p.cluster_manager_experience_gain,
-                p.cluster_manager_experience_years,
+                p.cluster_manager_hours,
+                p.cluster_manager_hours_per_partnership,
+                p.cluster_manager_introduction_hours,
+                p.cluster_manager_salary_eur,
+                p.cluster_manager_public_share,
             ),
         )
 
     @property
     def spent_eur(self) -> float:
-        """Public money spent so far: subsidies plus matchmaking events."""
-        return self.subsidy.spent_eur + self.matchmaking.spent_eur
+        """Public money spent so far: subsidies, matchmaking events and the manager's share."""
+        return self.subsidy.spent_eur + self.matchmaking.spent_eur + self.manager.public_spent_eur
 
 
 def member_costs_eur(
-    parts: Sequence[Partnership], p: Parameters, subsidy: StartSubsidy, month: int
+    parts: Sequence[Partnership], p: Parameters, policy: Policy, month: int
 ) -> list[float]:
     """Each partnership's cost per member this month: preparation until its first main
-    milestone, running costs after. The subsidy budget pays first come, first served,
-    in the order of `parts`."""
-    return [
-        subsidy.member_cost_eur(
+    milestone, running costs after, and the manager's fee where it serves. The subsidy
+    budget pays first come, first served, in the order of `parts`."""
+    costs = [
+        policy.subsidy.member_cost_eur(
             part,
             month,
             p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur,
         )
         for part in parts
     ]
+    if policy.manager.present:
+        fee_eur = policy.manager.pay()
+        served = sum(part.size for part in parts if part.served)
+        if served:
+            costs = [
+                c + fee_eur / served * part.served for c, part in zip(costs, parts, strict=True)
+            ]
+    return costs
 
 
 def pay_costs(

@@ -41,6 +41,8 @@ SERIES = (
     "mean_trust",
     "subsidised_active",
     "subsidy_spent_eur",
+    "matchmaking_spent_eur",
+    "manager_spent_eur",
     "policy_spent_eur",
     "network_density",
     "network_clustering",
@@ -76,14 +78,14 @@ CAUSE_WORDS = {
     Cause.CAPACITY: "members needed their time elsewhere",
     Cause.FUNDS: "the money ran out",
     Cause.TRUST: "trust collapsed",
-    Cause.STALLED: "it stalled without results",
+    Cause.STALLED: "its results came too slowly to be worth the cost",
 }
 LEAVE_WORDS = {
     Cause.SHOCK: "an owner change or the loss of its champion",
     Cause.CAPACITY: "its time was needed for core business",
     Cause.FUNDS: "it could not pay its share",
     Cause.TRUST: "it lost trust in its partners",
-    Cause.STALLED: "it ran out of patience waiting for results",
+    Cause.STALLED: "the results it expected were no longer worth the cost",
 }
 
 
@@ -113,6 +115,7 @@ _WORDING: dict[str, Callable[[Event], str]] = {
         f"partnership {e.partnership} completed its project after {e.count} months"
     ),
     "matchmaking": lambda e: f"a matchmaking event made {e.count} introductions",
+    "introductions": lambda e: f"the cluster manager made {e.count} introductions",
 }
 EVENT_KINDS = tuple(_WORDING)
 
@@ -144,6 +147,8 @@ def month_statistics(
         else 0.0,
         "subsidised_active": sum(a.subsidy_active(month) for a in active),
         "subsidy_spent_eur": policy.subsidy.spent_eur,
+        "matchmaking_spent_eur": policy.matchmaking.spent_eur,
+        "manager_spent_eur": policy.manager.public_spent_eur,
         "policy_spent_eur": policy.spent_eur,
         **group_statistics(len(pop), [part.members for part in active]),
     }
@@ -266,7 +271,9 @@ def partnership_table(
                 "culture_fit": p.culture_fit_at_formation,
                 "led_at_formation": p.led_at_formation,
                 "leader_now": p.leader is not None,
-                "managed": p.managed,
+                "managed": p.served_months > 0,
+                "managed_months": p.served_months,
+                "quality": p.quality,
                 "collaboration_level": str(p.collaboration_level),
             }
         )
@@ -315,5 +322,7 @@ def _partnership_columns(type_names: list[str]) -> list[str]:
         "led_at_formation",
         "leader_now",
         "managed",
+        "managed_months",
+        "quality",
         "collaboration_level",
     ]

@@ -3,8 +3,8 @@
 Trust is asymmetric in two senses. It is directed (i may trust j more than j trusts
 i, e.g. after i found j free riding), and its dynamics are asymmetric: success
 closes a fraction of the gap to full trust, disappointment cuts a larger fraction of
-what there is. Strangers start at zero; a shared partner passes trust on
-(reputation transfer, 003 §2.1).
+what there is. Strangers have none until they sign up together; then a shared
+partner passes trust on (reputation transfer, 003 §2.1).
 """
 
 from __future__ import annotations
@@ -75,18 +75,22 @@ class TrustNetwork:
             if other != culprit:
                 self.disappoint(other, culprit, loss)
 
-    def set_priors(self, members: list[int], floor: float, reputation_weight: float) -> None:
-        """A new partnership's members trust each other at least `floor`, or what they
-        already did, or what shared partners pass on (003 §2.1), whichever is most.
+    def set_priors(self, members: list[int], stranger: float, reputation_weight: float) -> None:
+        """A new partnership's members set their trust in each other.
 
-        All priors are read before any is set, so the order of pairs does not matter.
+        A pair with a history keeps its trust, bad or good. Strangers sign a letter of
+        intent (001 phase 5), worth `stranger`, and what shared partners pass on closes
+        part of the remaining gap (003 §2.1). All priors are read before any is set, so
+        the order of pairs does not matter.
         """
         priors = {}
         for a in members:
             others = [b for b in members if b != a]
+            row = self._out.get(a, {})
             reputations = self.reputations_among(a, others, reputation_weight)
             for b, reputation in zip(others, reputations, strict=True):
-                priors[a, b] = max(self.get(a, b), floor, reputation)
+                if b not in row:
+                    priors[a, b] = stranger + (1.0 - stranger) * reputation
         for (a, b), prior in priors.items():
             self.set(a, b, prior)
 
