@@ -170,29 +170,117 @@ def test_dissolution_causes_are_means_per_run_from_either_table():
     pd.testing.assert_frame_equal(from_runs, from_parts, check_like=True, check_dtype=False)
 
 
-def test_subsidy_per_survivor_divides_total_subsidy_by_partnerships_alive_at_60_months():
-    parts = partnerships(
-        {
-            # survived 60 and 70 months (one dissolved later); one ended at 10;
-            # one still active at 30 months, formed too late to be seen at 60
-            "a": ([60, 70, 10, 30], [False, True, True, False]),
-            "b": ([12, 20], [True, False]),
-        }
+def test_run_outcomes_take_last_month_spending_and_count_collaboration_by_hand():
+    key = {"scenario": "a", "point": 0}
+    series = pd.DataFrame(
+        [  # cumulative spending, rows out of month order: the last *month* counts
+            {**key, "replication": 0, "month": 48, "subsidy_spent_eur": 300.0,
+             "matchmaking_spent_eur": 50.0, "manager_spent_eur": 20.0, "policy_spent_eur": 370.0},
+            {**key, "replication": 0, "month": 0, "subsidy_spent_eur": 0.0,
+             "matchmaking_spent_eur": 0.0, "manager_spent_eur": 0.0, "policy_spent_eur": 0.0},
+            {**key, "replication": 1, "month": 48, "subsidy_spent_eur": 0.0,
+             "matchmaking_spent_eur": 10.0, "manager_spent_eur": 0.0, "policy_spent_eur": 10.0},
+        ]
+    )  # fmt: skip
+    parts = pd.DataFrame({**key, "replication": 0, "duration": [36, 40, 5]})
+    memberships = pd.DataFrame(
+        {**key, "replication": 0, "joined": [2, 8, 10],
+         "left": pd.array([38, pd.NA, 15], dtype="Int64")}
+    )  # fmt: skip
+    organisations = pd.DataFrame({**key, "replication": [0] * 4 + [1] * 5, "organisation": 0})
+    table = analysis.run_outcomes(series, parts, memberships, organisations)
+    one, none = table.set_index("replication").loc[0], table.set_index("replication").loc[1]
+    assert one["policy_spent_eur"] == 370.0 and one["manager_spent_eur"] == 20.0
+    assert one["months"] == 48
+    assert one["survivors"] == 2  # 36 and 40 months; 5 is no survivor
+    assert one["partnership_months"] == 81
+    assert one["membership_months"] == 36 + (48 - 8) + 5  # the open one counts to month 48
+    assert one["membership_months_per_organisation"] == pytest.approx(81 / 4)
+    # a run where nothing formed: zero, not missing
+    assert none["survivors"] == 0 and none["partnership_months"] == 0
+    assert none["membership_months_per_organisation"] == 0 and none["organisations"] == 5
+
+
+def test_run_outcomes_require_the_spending_of_every_lever():
+    series = pd.DataFrame({"scenario": "a", "point": 0, "replication": [0], "month": [1],
+                           "subsidy_spent_eur": [0.0], "policy_spent_eur": [0.0]})  # fmt: skip
+    empty = pd.DataFrame()
+    with pytest.raises(ValueError, match="matchmaking_spent_eur, manager_spent_eur"):
+        analysis.run_outcomes(series, empty, empty, empty)
+
+
+def cost_runs() -> pd.DataFrame:
+    """Three paired replications of a free reference and a lever, by hand."""
+    base = {"subsidy_spent_eur": [0.0] * 3, "matchmaking_spent_eur": [0.0] * 3,
+            "manager_spent_eur": [0.0] * 3, "policy_spent_eur": [0.0] * 3,
+            "survivors": [2, 3, 1], "partnership_months": [100, 120, 80],
+            "share_collaborated": [0.30, 0.40, 0.20],
+            "membership_months_per_organisation": [2.0, 3.0, 1.0]}  # fmt: skip
+    lever = {"subsidy_spent_eur": [600.0, 700.0, 500.0],
+             "matchmaking_spent_eur": [400.0, 500.0, 300.0],
+             "manager_spent_eur": [0.0] * 3, "policy_spent_eur": [1000.0, 1200.0, 800.0],
+             "survivors": [4, 4, 3], "partnership_months": [150, 170, 110],
+             "share_collaborated": [0.35, 0.40, 0.30],
+             "membership_months_per_organisation": [2.5, 3.0, 2.0]}  # fmt: skip
+    frames = [
+        pd.DataFrame({"scenario": name, "point": 0, "replication": [0, 1, 2], **values})
+        for name, values in (("lever", lever), ("ref", base))
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_cost_comparison_prices_additional_survivors_from_paired_replications():
+    table = analysis.cost_comparison(cost_runs(), "ref", order=["ref", "lever"])
+    assert list(pd.unique(table["scenario"])) == ["ref", "lever"]
+    row = table.set_index(["scenario", "outcome"])
+    # paired: survivors +2, +1, +2 for EUR 1000, 1200, 800 more
+    assert row.loc[("lever", "delta_survivors"), "estimate"] == pytest.approx(5 / 3)
+    assert row.loc[("lever", "delta_policy_spent_eur"), "estimate"] == 1000.0
+    price = row.loc[("lever", "eur_per_additional_survivor")]
+    assert price["estimate"] == pytest.approx(1000 / (5 / 3))  # EUR 600
+    assert price["ci_low"] < price["estimate"] < price["ci_high"]
+    assert price["runs"] == 3
+    # the paired interval is the t-interval of the per-replication differences
+    ci = stats.ttest_1samp([2, 1, 2], 0).confidence_interval(0.95)
+    delta = row.loc[("lever", "delta_survivors")]
+    assert (delta["ci_low"], delta["ci_high"]) == pytest.approx((ci.low, ci.high))
+    extra = row.loc[("lever", "additional_partnership_months_per_keur"), "estimate"]
+    assert extra == pytest.approx((50 + 50 + 30) / 3 / 1.0)  # per EUR 1,000 more
+    per_keur = row.loc[("lever", "partnership_months_per_keur"), "estimate"]
+    assert per_keur == pytest.approx(430 / 3.0)  # 430 partnership-months for EUR 3,000
+    assert row.loc[("lever", "delta_share_collaborated"), "estimate"] == pytest.approx(0.05)
+    assert row.loc[("lever", "delta_membership_months_per_organisation"), "estimate"] == (
+        pytest.approx(0.5)
     )
-    runs = runs_frame(
-        {"a": [0, 0], "b": [0, 0]},
-        subsidy_spent_eur={"a": [100.0, 200.0], "b": [50.0, 0.0]},
-        policy_spent_eur={"a": [100.0, 260.0], "b": [50.0, 0.0]},
-    )
-    table = analysis.subsidy_per_survivor(parts, runs).set_index("scenario")
-    a = table.loc["a"]
-    assert a["subsidy_spent_eur"] == 300.0
-    assert a["survivors"] == 2
-    assert a["censored_before_horizon"] == 1
-    assert a["subsidy_per_survivor_eur"] == 150.0
-    assert a["policy_per_survivor_eur"] == 180.0
-    assert table.loc["b", "survivors"] == 0
-    assert np.isnan(table.loc["b", "subsidy_per_survivor_eur"])
+    # the reference: levels, no comparison with itself, no collaboration per euro unspent
+    assert row.loc[("ref", "survivors"), "estimate"] == 2
+    assert ("ref", "delta_survivors") not in row.index
+    assert np.isnan(row.loc[("ref", "partnership_months_per_keur"), "estimate"])
+
+
+def test_no_price_per_survivor_without_additional_survivors():
+    runs = cost_runs()
+    lever = runs["scenario"] == "lever"
+    runs.loc[lever, "survivors"] = [2, 2, 1]  # -0, -1, +0: fewer survive on average
+    row = analysis.cost_comparison(runs, "ref").set_index(["scenario", "outcome"])
+    price = row.loc[("lever", "eur_per_additional_survivor")]
+    assert price[["estimate", "ci_low", "ci_high"]].isna().all()
+
+
+def test_fieller_interval_is_where_the_paired_t_test_just_accepts_the_ratio():
+    spent, gained = [900.0, 1300.0, 700.0, 1100.0], [2.0, 1.0, 2.0, 3.0]
+    ratio, low, high = analysis.ratio_interval(spent, gained)
+    assert ratio == pytest.approx(4000 / 8)
+    for bound in (low, high):  # at each bound, spent - R * gained has t exactly at 97.5 %
+        d = np.asarray(spent) - bound * np.asarray(gained)
+        t = d.mean() / (d.std(ddof=1) / 2)
+        assert abs(t) == pytest.approx(stats.t.ppf(0.975, 3))
+    # a gain not clearly above zero puts no bound on the price
+    assert analysis.ratio_interval([10.0, 12.0, 8.0], [1.0, -1.0, 0.5])[1:] == (-np.inf, np.inf)
+    # a certain gain: the interval is the numerator's t-interval over that gain
+    ci = stats.ttest_1samp([10.0, 12.0, 8.0], 0).confidence_interval(0.95)
+    _, low, high = analysis.ratio_interval([10.0, 12.0, 8.0], [2.0, 2.0, 2.0])
+    assert (low, high) == pytest.approx((ci.low / 2, ci.high / 2))
 
 
 def test_tables_follow_the_given_order_with_reference_first():

@@ -11,7 +11,7 @@ import pytest
 from clustersim.experiment.engine import Engine, run_experiment
 from clustersim.experiment.report import build_report
 from clustersim.experiment.spec import load_experiment
-from clustersim.experiment.store import ResultStore, run_path
+from clustersim.experiment.store import ResultStore, read_table, run_path
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "baseline.toml"
 SMALL = f"""
@@ -30,7 +30,11 @@ SECTIONS = (
     "## Log-rank tests against baseline",
     "## Formation and collaboration",
     "## Dissolution causes",
-    "## Subsidy per surviving partnership",
+    "## Policies at equal public cost",
+    "### Policy spending by lever",
+    "### Cost per additional surviving partnership",
+    "### Collaboration per euro",
+    "### Organisation-level outcomes",
 )
 FIGURES = ("survival.png", "survival_at_horizons.png", "formation.png", "causes.png")
 
@@ -78,9 +82,54 @@ def test_report_of_a_comparison_has_every_table_and_figure(compare_results: Path
         assert name in summary
     for column in ("S(12)", "S(36)", "S(60)", "partnerships formed", "share collaborating"):
         assert column in summary
-    assert "log-rank p vs baseline" in summary and "subsidy per survivor" in summary
+    assert "log-rank p vs baseline" in summary and "policy EUR per run" in summary
+    assert "EUR per additional survivor (36 m)" in summary
     # the reference leads every table
     assert md.index("| baseline") < md.index("| start_subsidy")
+
+
+def table_under(md: str, heading: str) -> dict[str, dict[str, str]]:
+    """The first Markdown table after `heading`: first cell -> {column: cell}."""
+    lines = md[md.index(heading) :].splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip("|").split("|")])
+    header, rows = table[0], table[2:]  # table[1] is the |:---| line
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def test_report_gives_each_scenarios_cost_and_reach_from_the_run_tables(compare_results: Path):
+    build_report(compare_results)
+    md = (compare_results / "report" / "report.md").read_text()
+    keys = ["scenario", "replication"]
+    series = read_table(compare_results, "series")
+    last = series.sort_values("month").groupby(keys).tail(1).set_index(keys)
+    spending = table_under(md, "### Policy spending by lever")
+    for name in ("baseline", "start_subsidy"):
+        total = last.loc[name, "policy_spent_eur"].mean()
+        assert spending[name]["total"].startswith(f"{total:,.0f} [")
+        assert spending[name]["runs"] == str(len(last.loc[name]))
+    assert last.loc["start_subsidy", "subsidy_spent_eur"].mean() > 0  # the lever cost money
+    assert spending["baseline"]["Δ vs baseline"] == "(reference)"
+    assert spending["start_subsidy"]["Δ vs baseline"].startswith("+")
+
+    # membership-months per organisation, counted here from the membership table
+    members = read_table(compare_results, "memberships")
+    ends = members.join(last["month"], on=keys)["month"]
+    months = members["left"].astype("Float64").fillna(ends).astype(float) - members["joined"]
+    organisations = read_table(compare_results, "organisations").groupby(keys).size()
+    per_run = months.groupby([members[k] for k in keys]).sum().reindex(last.index, fill_value=0)
+    per_organisation = (per_run / organisations).groupby(level="scenario").mean()
+    reach = table_under(md, "### Organisation-level outcomes")
+    column = "membership-months per organisation"
+    for name in ("baseline", "start_subsidy"):
+        assert reach[name][column].startswith(f"{per_organisation[name]:.2f} [")
+        assert reach[name]["collaborated"].endswith("]")  # with its interval
+    survivors = table_under(md, "### Cost per additional surviving partnership")
+    assert set(survivors) == {"baseline", "start_subsidy"}
 
 
 def test_incomplete_results_are_reported_as_such(compare_results: Path, tmp_path: Path):

@@ -4,14 +4,17 @@ Pure functions over the store's DataFrames (`read_table`), one row per scenario 
 per scenario and horizon), so the report, a notebook and the tests all compute the
 same numbers. The statistics are scipy's: Kaplan-Meier via `stats.ecdf` on
 `CensoredData` with Greenwood 95 % bands, `stats.logrank`, and t-intervals from
-`stats.t`; none is written by hand here.
+`stats.t`. The one written here is Fieller's interval for a ratio of means
+(`ratio_interval`), which scipy lacks: the price of an additional survivor.
 
 Survival is pooled: all partnerships of all replications of a scenario form one
 sample. Partnerships of one run share a region and a history, and replication k
 of every scenario shares a seed, so they are not independent draws; the
 confidence bands and log-rank p-values are therefore indicative (too narrow if
 anything). Formation figures are per run, so their t-intervals over replications
-are the honest between-run uncertainty.
+are the honest between-run uncertainty. Comparisons at equal cost (`cost_comparison`)
+pair replication k of a scenario with replication k of the reference, which share
+their seed, so the common noise cancels in the differences.
 
 Every function takes an optional `order` of scenario names (see `scenario_order`):
 tables follow it, and list a scenario without data as a row of NaN rather than
@@ -274,58 +277,185 @@ def dissolution_causes(frame: pd.DataFrame, order: Sequence[str] | None = None) 
     return table
 
 
-def subsidy_per_survivor(
-    partnerships: pd.DataFrame,
-    runs: pd.DataFrame,
-    horizon: int = SURVIVOR_HORIZON,
-    order: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Subsidy spent per partnership that lived `horizon` months: the price of durability.
+# ------------------------------------------------------------ policy at equal cost
+# Public euros over a run, by lever, as the run's series records them (cumulative).
+SPENDING_COLUMNS = (
+    "subsidy_spent_eur",
+    "matchmaking_spent_eur",
+    "manager_spent_eur",
+    "policy_spent_eur",
+)
+RUN_KEYS = ["scenario", "point", "replication"]
+SURVIVOR_MONTHS = 36  # a survivor is observed active this long after forming, as S(36)
+EUR_PER_UNIT = 1000.0  # collaboration per EUR 1,000: per euro, the numbers are unreadably small
+# Per-run outcomes compared at equal cost: means per scenario and paired differences.
+COST_OUTCOMES = (
+    *SPENDING_COLUMNS,
+    "survivors",
+    "partnership_months",
+    "share_collaborated",
+    "membership_months_per_organisation",
+)
 
-    subsidy_spent_eur is the total over replications of runs.subsidy_spent_eur;
-    survivors counts partnerships with duration >= horizon, i.e. observed alive
-    `horizon` months after formation (they may have dissolved later). Partnerships
-    formed less than `horizon` months before the end of the run and still active
-    are censored before the horizon: they can neither count as survivors nor as
-    failures, and are reported in censored_before_horizon. The subsidy they
-    received stays in the numerator, so in runs shorter than about twice the
-    horizon the figure overstates the cost per survivor. NaN where no partnership
-    survived to the horizon. The policy_ columns do the same for all policy
-    spending (subsidy plus e.g. matchmaking), so levers can be compared on cost.
+
+def run_outcomes(
+    series: pd.DataFrame,
+    parts: pd.DataFrame,
+    memberships: pd.DataFrame,
+    organisations: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per run: public spending by lever, survivors and months of collaboration.
+
+    Survival among the partnerships that form misses a lever that forms fewer of them,
+    so each run also gets counts over its whole population. One row per run of
+    `series` (every run has one, also a run where nothing formed), keyed by RUN_KEYS:
+    - the SPENDING_COLUMNS at the run's last month (they are cumulative), and `months`;
+    - survivors: partnerships observed active SURVIVOR_MONTHS months after forming
+      (duration >= SURVIVOR_MONTHS), whether or not they ended later. One formed less
+      than that before the end of the run cannot count, nor can one whose project was
+      completed sooner (a completion is censoring, as in S(h));
+    - partnership_months: the months its partnerships were active, summed;
+    - membership_months: the months organisations were members, summed (a member at
+      the end counts to the last month); organisations: how many the run had;
+      membership_months_per_organisation: the one over the other.
     """
-    columns = [
-        "scenario",
-        "runs",
-        "subsidy_spent_eur",
-        "policy_spent_eur",
-        "partnerships",
-        "censored_before_horizon",
-        "survivors",
-        "subsidy_per_survivor_eur",
-        "policy_per_survivor_eur",
-    ]
-    parts = dict(_by_scenario(partnerships, order))
-    rows = []
+    absent = [c for c in SPENDING_COLUMNS if c not in series.columns]
+    if absent:
+        raise ValueError(f"the series has no {', '.join(absent)}: it is needed for the cost")
+    last = series.sort_values("month").groupby(RUN_KEYS, sort=False).tail(1)
+    table = last.set_index(RUN_KEYS)[["month", *SPENDING_COLUMNS]].rename(
+        columns={"month": "months"}
+    )
+    durations = parts["duration"] if len(parts) else pd.Series(dtype=float)
+    table["survivors"] = _per_run(parts, durations >= SURVIVOR_MONTHS, table.index)
+    table["partnership_months"] = _per_run(parts, durations, table.index)
+    table["membership_months"] = _per_run(
+        memberships, _months_as_member(memberships, table["months"]), table.index
+    )
+    counts = organisations.groupby(RUN_KEYS).size() if len(organisations) else pd.Series()
+    table["organisations"] = counts.reindex(table.index).astype(float)
+    table["membership_months_per_organisation"] = (
+        table["membership_months"] / table["organisations"]
+    )
+    return table.reset_index()
+
+
+def _months_as_member(memberships: pd.DataFrame, last_month: pd.Series) -> pd.Series:
+    """Months each membership lasted; one still open counts to its run's `last_month`."""
+    if memberships.empty:
+        return pd.Series(dtype=float)
+    ends = memberships.join(last_month, on=RUN_KEYS)[last_month.name].astype("Float64")
+    left = memberships["left"].astype("Float64").fillna(ends)
+    return (left - memberships["joined"]).astype(float)
+
+
+def _per_run(frame: pd.DataFrame, values: pd.Series, runs: pd.Index) -> pd.Series:
+    """`values` (one per row of `frame`) summed per run in `runs`; 0 for a run without rows."""
+    if frame.empty:
+        return pd.Series(0.0, index=runs)
+    sums = values.groupby([frame[k] for k in RUN_KEYS]).sum().astype(float)
+    return sums.reindex(runs, fill_value=0.0)
+
+
+def ratio_interval(
+    numerator: Sequence[float], denominator: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
+    """(ratio, low, high): mean(numerator) / mean(denominator) with Fieller's interval.
+
+    A price such as euros per additional survivor divides two noisy means, and the
+    denominator may be near 0; a delta-method interval would then be far too narrow.
+    Fieller's interval is the set of ratios R for which mean(numerator) - R *
+    mean(denominator) is within its t-interval of 0, with the pair's covariance
+    counted (a run's spending and its survivors move together). When the denominator
+    is not clearly above 0 at this confidence, that set is unbounded: (-inf, inf).
+    The ratio is NaN unless mean(denominator) > 0: there is no price of a gain that
+    did not happen. Pairs with a NaN are dropped; bounds are NaN with fewer than 2.
+    """
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    if len(a) == 0 or b.mean() <= 0:
+        return (np.nan, np.nan, np.nan)
+    ratio = float(a.mean() / b.mean())
+    if len(a) < 2:
+        return (ratio, np.nan, np.nan)
+    t2 = stats.t.ppf((1 + confidence) / 2, len(a) - 1) ** 2
+    (var_a, cov), (_, var_b) = np.cov(a, b, ddof=1) / len(a)  # of the means
+    # (mean_a - R mean_b)^2 <= t^2 var(mean_a - R mean_b): a quadratic in R
+    quad = b.mean() ** 2 - t2 * var_b
+    if quad <= 0:
+        return (ratio, -np.inf, np.inf)
+    half = a.mean() * b.mean() - t2 * cov
+    const = a.mean() ** 2 - t2 * var_a
+    root = np.sqrt(max(half**2 - quad * const, 0.0))
+    return (ratio, float((half - root) / quad), float((half + root) / quad))
+
+
+def _paired(runs: pd.DataFrame, reference: str, order: Sequence[str] | None):
+    """(name, its runs, the reference's runs) for each other scenario, row k against row k.
+
+    Replication k of every scenario shares its seed (common random numbers), so a
+    scenario's run is compared with the reference's run of the same seed; runs
+    without a partner (an incomplete experiment) are left out.
+    """
+    groups = {name: g.set_index(["point", "replication"]) for name, g in _by_scenario(runs, order)}
+    base = groups.pop(reference, runs.iloc[0:0].set_index(["point", "replication"]))
+    for name, group in groups.items():
+        shared = group.index.intersection(base.index)
+        yield name, group.loc[shared], base.loc[shared]
+
+
+COST_COLUMNS = ["scenario", "outcome", "runs", "estimate", "ci_low", "ci_high"]
+
+
+def _row(scenario: str, outcome: str, n: int, values: tuple[float, float, float]) -> dict:
+    """One row of `cost_comparison`'s long table."""
+    return dict(zip(COST_COLUMNS, (scenario, outcome, n, *values), strict=True))
+
+
+def cost_comparison(
+    runs: pd.DataFrame,
+    reference: str,
+    order: Sequence[str] | None = None,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Each scenario's cost and reach, and each against the reference at equal cost.
+
+    `runs` has the runs table's share_collaborated and the `run_outcomes` columns.
+    Long format (COST_COLUMNS; `runs` counts runs, or pairs for a comparison):
+    - every COST_OUTCOMES: mean per run with its t-interval;
+    - partnership_months_per_keur: partnership-months per EUR 1,000 of policy spending
+      (ratio of means, Fieller; n/a without spending);
+    - delta_<outcome>: paired difference to the reference, mean with its t-interval;
+    - eur_per_additional_survivor: the additional policy spending per additional
+      survivor (Fieller on the paired differences; n/a unless survivors rose);
+    - additional_partnership_months_per_keur: additional partnership-months per
+      additional EUR 1,000 (n/a unless spending rose). The difference of two
+      per-euro figures is undefined against a reference that spends nothing.
+    """
+    levels = outcome_means(runs, COST_OUTCOMES, order, confidence)
+    rows = levels.rename(columns={"mean": "estimate"}).to_dict("records")
     for name, group in _by_scenario(runs, order):
-        p = parts.get(name, partnerships.iloc[0:0])
-        long_enough = p["duration"] >= horizon if len(p) else pd.Series(dtype=bool)
-        survivors = int(long_enough.sum())
-        censored = int((~long_enough & ~p["dissolved"].astype(bool)).sum()) if len(p) else 0
-        spent, policy = (
-            float(group[c].sum()) if len(group) and c in group else np.nan
-            for c in ("subsidy_spent_eur", "policy_spent_eur")
+        per_keur = ratio_interval(
+            group.get("partnership_months", []),
+            np.asarray(group.get("policy_spent_eur", []), dtype=float) / EUR_PER_UNIT,
+            confidence,
         )
-        rows.append(
-            {
-                "scenario": name,
-                "runs": len(group),
-                "subsidy_spent_eur": spent,
-                "policy_spent_eur": policy,
-                "partnerships": len(p),
-                "censored_before_horizon": censored,
-                "survivors": survivors,
-                "subsidy_per_survivor_eur": spent / survivors if survivors else np.nan,
-                "policy_per_survivor_eur": policy / survivors if survivors else np.nan,
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
+        rows.append(_row(name, "partnership_months_per_keur", len(group), per_keur))
+    for name, group, base in _paired(runs, reference, order):
+        delta = {o: group[o] - base[o] for o in COST_OUTCOMES}
+        for outcome, values in delta.items():
+            mean = mean_interval(values, confidence)
+            rows.append(_row(name, f"delta_{outcome}", len(group), mean))
+        spent = delta["policy_spent_eur"]
+        prices = {
+            "eur_per_additional_survivor": ratio_interval(spent, delta["survivors"], confidence),
+            "additional_partnership_months_per_keur": ratio_interval(
+                delta["partnership_months"], spent / EUR_PER_UNIT, confidence
+            ),
+        }
+        rows += [_row(name, o, len(group), v) for o, v in prices.items()]
+    table = pd.DataFrame(rows, columns=COST_COLUMNS)
+    rank = {name: k for k, name in enumerate(_groups(runs, order))}
+    by_order = table["scenario"].map(rank)
+    return table.iloc[np.argsort(by_order.to_numpy(), kind="stable")].reset_index(drop=True)

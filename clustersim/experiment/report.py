@@ -8,10 +8,12 @@ finished runs than designed is reported as such, in both outputs, in a line no
 reader can miss: partial results are never passed off as whole.
 
 Comparisons get survival curves, survival at the horizons, log-rank tests against
-the reference, formation, dissolution causes and subsidy per survivor. Sweeps
-treat each design point as a group ("point N") and stay compact: a table of
-outcomes per point, outcomes plotted against the swept parameters, and per-group
-plots only when there are few points.
+the reference, formation, dissolution causes, and each policy's public cost beside
+what it buys: survivors, collaboration-months and organisation-level outcomes, paired
+against the reference (`analysis.cost_comparison`). Sweeps treat each design point
+as a group ("point N") and stay compact: a table of outcomes per point, outcomes
+plotted against the swept parameters, and per-group plots only when there are few
+points.
 """
 
 from __future__ import annotations
@@ -24,19 +26,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from clustersim import formatting
 from clustersim.experiment import analysis
 from clustersim.experiment.spec import Compare, Design, Sweep, design_of
-from clustersim.experiment.store import ResultStore, read_table
+from clustersim.experiment.store import ResultStore, StoreError, read_table
 from clustersim.formatting import (
     Block,
     Plot,
     Table,
     eur,
     interval,
+    missing,
     number,
     p_value,
     percent,
@@ -45,7 +49,13 @@ from clustersim.formatting import (
 )
 from clustersim.survival import HORIZONS_MONTHS
 
-PARTNERSHIP_COLUMNS = ["scenario", "point", "replication", "duration", "dissolved", "cause"]
+PARTNERSHIP_COLUMNS = [*analysis.RUN_KEYS, "duration", "dissolved", "cause"]
+# What `analysis.run_outcomes` reads of the other tables: spending and collaboration per run.
+OUTCOME_COLUMNS = {
+    "series": [*analysis.RUN_KEYS, "month", *analysis.SPENDING_COLUMNS],
+    "memberships": [*analysis.RUN_KEYS, "joined", "left"],
+    "organisations": [*analysis.RUN_KEYS, "organisation"],
+}
 MAX_GROUP_PLOTS = 12  # more groups than this and per-group curves are unreadable
 DPI = 110
 HORIZON_COLUMNS = [f"S({h})" for h in HORIZONS_MONTHS]
@@ -65,6 +75,8 @@ def build_report(root: Path) -> str:
     manifest = ResultStore.existing(root).read_manifest()
     runs = read_table(root, "runs")
     parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
+    if not runs.empty:
+        runs = _with_run_outcomes(root, runs, parts)
     report = report_sections(manifest, runs, parts, root.name)
     folder = root / "report"
     folder.mkdir(exist_ok=True)
@@ -74,6 +86,42 @@ def build_report(root: Path) -> str:
         plot.draw(folder / plot.file)
     (folder / "report.md").write_text("\n".join(formatting.markdown(report.markdown)))
     return "\n".join(formatting.text(report.terminal))
+
+
+def _with_run_outcomes(root: Path, runs: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+    """The runs table with each run's spending by lever and collaboration-months.
+
+    The series is the one home of spending, so its last month replaces the runs
+    table's copy of subsidy_spent_eur and policy_spent_eur.
+    """
+    tables = {}
+    for table, columns in OUTCOME_COLUMNS.items():
+        _require_columns(root, table, columns)
+        tables[table] = read_table(root, table, columns=columns)
+    outcomes = analysis.run_outcomes(
+        tables["series"], parts, tables["memberships"], tables["organisations"]
+    )
+    copies = [c for c in outcomes.columns if c in runs.columns and c not in analysis.RUN_KEYS]
+    return runs.drop(columns=copies).merge(outcomes, on=analysis.RUN_KEYS, how="left")
+
+
+def _require_columns(root: Path, table: str, columns: list[str]) -> None:
+    """Refuse, in one line, results whose `table` lacks a column the report needs.
+
+    One file's schema tells: a folder is written by one clustersim. (Reading the
+    table would also fail, but in a line that lists the file's whole schema.)
+    """
+    files = ResultStore.existing(root).completed_files(table)
+    try:
+        names = set(pq.read_schema(files[0]).names) if files else set(columns)
+    except (OSError, ValueError):
+        return  # a damaged file: reading the table names it
+    absent = [c for c in columns if c not in names | set(analysis.RUN_KEYS)]  # keys: the path's
+    if absent:
+        raise StoreError(
+            f"{files[0]}: has no {', '.join(absent)}; these results were written by an older "
+            "clustersim, so run the experiment again into a new --out folder"
+        )
 
 
 def report_sections(
@@ -106,7 +154,7 @@ def compare_sections(design: Compare, runs: pd.DataFrame, parts: pd.DataFrame) -
     horizons = analysis.survival_at_horizons(parts, order=order)
     logrank = analysis.logrank_vs_reference(parts, design.reference, order)
     formed = analysis.formation(runs, order)
-    cost = analysis.subsidy_per_survivor(parts, runs, order=order)
+    cost = analysis.cost_comparison(runs, design.reference, order)
     survival = Table(
         ["scenario", "partnerships", *HORIZON_COLUMNS], _survival_rows(horizons, order)
     )
@@ -115,7 +163,7 @@ def compare_sections(design: Compare, runs: pd.DataFrame, parts: pd.DataFrame) -
         *_logrank_section(logrank, design.reference),
         *_formation_section(formed, order, colours),
         *_causes_section(analysis.dissolution_causes(runs, order), "Dissolution causes"),
-        *_cost_section(cost),
+        *_cost_section(cost, order, design.reference, runs["months"].dropna().astype(int).tolist()),
         *METHOD_NOTES,
     ]
     terminal = [
@@ -207,39 +255,170 @@ def _causes_section(causes: pd.DataFrame, title: str, intro: bool = True) -> lis
     ]
 
 
-def _cost_section(cost: pd.DataFrame) -> list[Block]:
-    horizon = analysis.SURVIVOR_HORIZON
-    rows = [
-        [
-            r.scenario,
-            str(r.runs),
-            eur(r.subsidy_spent_eur),
-            str(r.survivors),
-            str(r.censored_before_horizon),
-            eur(r.subsidy_per_survivor_eur),
-            eur(r.policy_per_survivor_eur),
-        ]
-        for r in cost.itertuples()
-    ]
-    header = [
-        "scenario",
-        "runs",
-        "subsidy spent",
-        f"alive at {horizon} months",
-        "censored before",
-        "subsidy per survivor",
-        "policy spending per survivor",
-    ]
+COST_HEADING = "## Policies at equal public cost"
+
+
+def _cost_section(
+    cost: pd.DataFrame, order: Sequence[str], reference: str, months: Sequence[int]
+) -> list[Block]:
+    """What each scenario costs the public purse and what it buys, against the reference."""
+    cells = _CostCells(cost.set_index(["scenario", "outcome"]), reference)
     return [
-        "## Subsidy per surviving partnership",
-        f"Subsidy spent (total over all replications) per partnership observed alive "
-        f"{horizon} months after it formed. Only partnerships observed for {horizon} "
-        f"months count as survivors; those formed less than {horizon} months before the "
-        "end of a run and still active are censored before the horizon and counted "
-        "neither way, although the subsidy they received is in the total. All policy "
-        "spending (subsidy plus matchmaking) per survivor is shown alongside.",
-        Table(header, rows),
+        COST_HEADING,
+        "Survival is measured among the partnerships that form, so a lever that forms "
+        "fewer, sturdier partnerships can look better on survival alone while fewer "
+        "organisations collaborate. Each scenario's public cost, and what it buys in "
+        "surviving partnerships and in collaboration across all organisations, are "
+        "therefore shown beside survival. Replication k of every scenario shares its seed "
+        f"with replication k of `{reference}`, so each Δ is the mean of the paired "
+        "differences with its 95 % t-interval; levels are means per run with theirs.",
+        *_spending_and_survivors(cells, order, months),
+        *_collaboration(cells, order),
     ]
+
+
+def _spending_and_survivors(
+    cells: _CostCells, order: Sequence[str], months: Sequence[int]
+) -> list[Block]:
+    horizon = analysis.SURVIVOR_MONTHS
+    lengths = sorted(set(months))
+    span = "-".join(str(m) for m in dict.fromkeys([lengths[0], lengths[-1]])) if lengths else "?"
+    return [
+        "### Policy spending by lever",
+        f"Public euros spent per run, over the whole run ({span} months).",
+        Table(
+            ["scenario", "runs", "subsidy", "matchmaking", "cluster manager", "total", cells.vs],
+            [cells.spending(name) for name in order],
+        ),
+        "### Cost per additional surviving partnership",
+        f"A survivor is a partnership observed active {horizon} months after it formed, as "
+        f"in S({horizon}). One formed less than that before the end of the run, or whose "
+        "project was completed sooner, cannot count, alike in every scenario. The price is "
+        "the additional policy spending over the additional survivors per run (a ratio of "
+        "the paired means, with Fieller's 95 % interval, unbounded where the gain is not "
+        "clearly above zero); n/a where survivors did not rise.",
+        Table(
+            [
+                "scenario",
+                f"alive at {horizon} months per run",
+                cells.vs,
+                "EUR per additional survivor",
+            ],
+            [cells.survivors(name) for name in order],
+        ),
+    ]
+
+
+def _collaboration(cells: _CostCells, order: Sequence[str]) -> list[Block]:
+    return [
+        "### Collaboration per euro",
+        "Partnership-months: the months each partnership was active, summed over a run. "
+        "Per EUR 1,000 of the scenario's own policy spending (n/a without spending), and "
+        "the additional partnership-months per additional EUR 1,000 against the reference "
+        "(n/a unless spending rose); both with Fieller's 95 % interval.",
+        Table(
+            [
+                "scenario",
+                "partnership-months per run",
+                cells.vs,
+                "per EUR 1,000",
+                "additional per additional EUR 1,000",
+            ],
+            [cells.collaboration(name) for name in order],
+        ),
+        "### Organisation-level outcomes",
+        "Over all organisations of a run, whether they joined a partnership or not: the "
+        "share that was a member of one at some time during the run, and membership-months "
+        "per organisation (the months organisations were members of partnerships, summed, "
+        "over the number of organisations).",
+        Table(
+            [
+                "scenario",
+                "collaborated",
+                f"{cells.vs} (points)",
+                "membership-months per organisation",
+                cells.vs,
+            ],
+            [cells.organisations(name) for name in order],
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class _CostCells:
+    """The formatted cells of the cost tables, from `analysis.cost_comparison`'s rows."""
+
+    rows: pd.DataFrame  # indexed by (scenario, outcome)
+    reference: str
+
+    @property
+    def vs(self) -> str:
+        """The header of a difference to the reference."""
+        return f"Δ vs {self.reference}"
+
+    def _get(self, name: str, outcome: str) -> pd.Series:
+        """The row of `name` and `outcome`; NaN where there is none (no pairs, no runs)."""
+        if (name, outcome) in self.rows.index:
+            return self.rows.loc[(name, outcome)]
+        return pd.Series(np.nan, index=self.rows.columns)
+
+    def _interval(self, name: str, outcome: str) -> tuple[float, float, float]:
+        row = self._get(name, outcome)
+        return (row["estimate"], row["ci_low"], row["ci_high"])
+
+    def level(self, name: str, outcome: str, spec: str) -> str:
+        return interval(*self._interval(name, outcome), spec)
+
+    def delta(self, name: str, outcome: str, spec: str, scale: float = 1) -> str:
+        if name == self.reference:
+            return "(reference)"
+        return interval(*self._interval(name, f"delta_{outcome}"), spec, scale=scale)
+
+    def ratio(self, name: str, outcome: str, spec: str) -> str:
+        """A ratio with its Fieller interval; 'unbounded' where the data put no bound on it."""
+        estimate, low, high = self._interval(name, outcome)
+        if not missing(estimate) and np.isinf(low):
+            return f"{number(estimate, spec)} [unbounded]"
+        return interval(estimate, low, high, spec)
+
+    def price(self, name: str, outcome: str, spec: str) -> str:
+        """A ratio against the reference: none for the reference itself."""
+        return "(reference)" if name == self.reference else self.ratio(name, outcome, spec)
+
+    def spending(self, name: str) -> list[str]:
+        runs = self._get(name, "policy_spent_eur")["runs"]
+        return [
+            name,
+            number(runs, ".0f"),
+            *(self.level(name, c, ",.0f") for c in analysis.SPENDING_COLUMNS),
+            self.delta(name, "policy_spent_eur", "+,.0f"),
+        ]
+
+    def survivors(self, name: str) -> list[str]:
+        return [
+            name,
+            self.level(name, "survivors", ".2f"),
+            self.delta(name, "survivors", "+.2f"),
+            self.price(name, "eur_per_additional_survivor", ",.0f"),
+        ]
+
+    def collaboration(self, name: str) -> list[str]:
+        return [
+            name,
+            self.level(name, "partnership_months", ",.0f"),
+            self.delta(name, "partnership_months", "+,.0f"),
+            self.ratio(name, "partnership_months_per_keur", ".2f"),
+            self.price(name, "additional_partnership_months_per_keur", ".2f"),
+        ]
+
+    def organisations(self, name: str) -> list[str]:
+        return [
+            name,
+            percent_interval(*self._interval(name, "share_collaborated")),
+            self.delta(name, "share_collaborated", "+.1f", scale=100),
+            self.level(name, "membership_months_per_organisation", ".2f"),
+            self.delta(name, "membership_months_per_organisation", "+.2f"),
+        ]
 
 
 def _per_scenario_table(
@@ -249,21 +428,23 @@ def _per_scenario_table(
     cost: pd.DataFrame,
     reference: str,
 ) -> Table:
-    """The terminal's one table per scenario: formation, log-rank p and subsidy per survivor."""
+    """The terminal's one table per scenario: formation, log-rank p, spending and its price."""
     p_by = dict(zip(logrank["scenario"], logrank["pvalue"], strict=True))
-    cost_by = cost.set_index("scenario")["subsidy_per_survivor_eur"]
+    cells = _CostCells(cost.set_index(["scenario", "outcome"]), reference)
     rows = [
         [
             *f,
             "(reference)" if f[0] == reference else p_value(p_by.get(f[0], np.nan)),
-            eur(cost_by.get(f[0], np.nan)),
+            cells.level(f[0], "policy_spent_eur", ",.0f"),
+            cells.price(f[0], "eur_per_additional_survivor", ",.0f"),
         ]
         for f in _formation_rows(formed, order)
     ]
     header = [
         *FORMATION_HEADER,
         f"log-rank p vs {reference}",
-        f"subsidy per survivor ({analysis.SURVIVOR_HORIZON} m)",
+        "policy EUR per run",
+        f"EUR per additional survivor ({analysis.SURVIVOR_MONTHS} m)",
     ]
     return Table(header, rows)
 
