@@ -24,7 +24,7 @@ dropping it silently.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -391,7 +391,9 @@ def ratio_interval(
     return (ratio, float((half - root) / quad), float((half + root) / quad))
 
 
-def _paired(runs: pd.DataFrame, reference: str, order: Sequence[str] | None):
+def _paired(
+    runs: pd.DataFrame, reference: str, order: Sequence[str] | None
+) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame]]:
     """(name, its runs, the reference's runs) for each other scenario, row k against row k.
 
     Replication k of every scenario shares its seed (common random numbers), so a

@@ -280,6 +280,7 @@ def _cost_section(
 def _spending_and_survivors(
     cells: _CostCells, order: Sequence[str], months: Sequence[int]
 ) -> list[Block]:
+    """What each scenario spends, by lever, and its price per additional survivor."""
     horizon = analysis.SURVIVOR_MONTHS
     lengths = sorted(set(months))
     span = "-".join(str(m) for m in dict.fromkeys([lengths[0], lengths[-1]])) if lengths else "?"
@@ -310,6 +311,7 @@ def _spending_and_survivors(
 
 
 def _collaboration(cells: _CostCells, order: Sequence[str]) -> list[Block]:
+    """Collaboration bought per euro, and reach over all organisations, members or not."""
     return [
         "### Collaboration per euro",
         "Partnership-months: the months each partnership was active, summed over a run. "
@@ -367,9 +369,11 @@ class _CostCells:
         return (row["estimate"], row["ci_low"], row["ci_high"])
 
     def level(self, name: str, outcome: str, spec: str) -> str:
+        """A mean per run with its t-interval."""
         return interval(*self._interval(name, outcome), spec)
 
     def delta(self, name: str, outcome: str, spec: str, scale: float = 1) -> str:
+        """A paired difference to the reference; none for the reference itself."""
         if name == self.reference:
             return "(reference)"
         return interval(*self._interval(name, f"delta_{outcome}"), spec, scale=scale)
