@@ -405,7 +405,7 @@ class Parameters:
         "Whether initiators invite no two direct competitors (a call for supply-chain projects).",
     )
     expected_value_eur: float = _param(
-        63_000.0,
+        120_000.0,
         "EUR",
         0.0,
         1e8,
@@ -626,7 +626,7 @@ class Parameters:
 
     # --- leaving ---------------------------------------------------------------------
     patience_months: float = _param(
-        10.8,
+        20.0,
         "months",
         0.0,
         240.0,
@@ -1090,6 +1090,11 @@ def validate(params: Parameters) -> None:
         raise ParameterError(
             "invite_only_competitors and invite_no_competitors are both true: "
             "switch one of them off"
+        )
+    if params.quick_win_earliest_months > params.quick_win_latest_months:
+        raise ParameterError(
+            f"quick_win_earliest_months = {params.quick_win_earliest_months} is after "
+            f"quick_win_latest_months = {params.quick_win_latest_months}: the window is empty"
         )
     if params.n_smes + params.n_knowledge_institutions + params.n_governments < 2:
         raise ParameterError("the region needs at least two organisations")
