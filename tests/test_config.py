@@ -320,7 +320,7 @@ PROPERTY_KEYS = (
     "subsidy_share",
     "weight_proximity",
     "hours_per_membership",
-    "stall_months",
+    "cluster_manager_hours",
     "matchmaking_participants",
 )
 

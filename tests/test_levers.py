@@ -18,12 +18,13 @@ LEVERS = {
     "participant cap": {"participant_cap": 3},
     "quick-win milestone": {"quick_win": True},
     "matchmaking": {"matchmaking": True},
-    "cluster manager": {"cluster_manager_capacity": 10},
+    "cluster manager": {"cluster_manager_hours": 40.0},
 }
 SUBSIDY = {"subsidy_share": 0.5, "subsidy_min_firms": 2}
 SUBSIDY_VARIANTS = {
-    "adverse selection": {**SUBSIDY, "adverse_selection": 0.6},
     "admin burden": {**SUBSIDY, "application_hours": 200.0, "reporting_hours": 20.0},
+    "short subsidy": {**SUBSIDY, "subsidy_months": 6},
+    "small budget": {**SUBSIDY, "subsidy_budget_eur": 20_000.0},
 }
 
 
@@ -42,7 +43,8 @@ def test_subsidy_design_levers_change_the_outcome(variant):
 
 
 @pytest.mark.parametrize(
-    "name", ["start_subsidy", "participant_cap", "quick_win", "matchmaking", "combined"]
+    "name",
+    ["start_subsidy", "participant_cap", "quick_win", "matchmaking", "cluster_manager", "combined"],
 )
 def test_every_scenario_file_differs_from_baseline(name):
     """In a small region a lever may not bind in every run (a cap of four when no

@@ -89,12 +89,14 @@ def test_a_klict_project_is_only_subsidised_for_collaborating_firms():
 
 
 def test_flemish_basic_funding_stops_at_36_months():
+    """Formed at the end of a month, a partnership works, and is funded, from the next:
+    its 36th month of funding is the 36th month after it formed, and none comes after."""
     model = ClusterModel(seed=4, **_preset("flemish_networks", months=60))
     paid: dict[int, float] = {}
     while model.running:
         model.step()
         for part in model.partnerships.values():
-            if model.month - part.formed_month >= 36:
+            if model.month - part.formed_month > 36:
                 assert part.subsidy_eur == paid.get(part.id, 0.0), "paid after 36 months"
             paid[part.id] = part.subsidy_eur
     assert any(p.subsidy_eur > 0 for p in model.partnerships.values())
@@ -144,20 +146,44 @@ def test_portnet_partnerships_bring_firms_and_government_services_together():
 
 def test_a_single_quick_win_step_is_the_plain_quick_win():
     p = Parameters(quick_win=True)
-    (only,) = Policy.from_parameters(p).milestones.quick_wins
-    assert (only.work, only.planned_months) == (p.quick_win_work, p.quick_win_months)
+    plan = Policy.from_parameters(p).milestones
+    (only,) = plan.quick_wins
+    assert (only.work, only.planned_months) == (p.quick_win_work, p.quick_win_latest_months)
     assert only.value_share == p.quick_win_work / p.milestone_work
+    assert plan.window == (p.quick_win_earliest_months, p.quick_win_latest_months)
+    rng = np.random.default_rng(1)
+    planned = {plan.first(rng).planned_months for _ in range(200)}
+    assert planned == set(range(p.quick_win_earliest_months, p.quick_win_latest_months + 1))
 
 
-def test_an_experienced_cluster_manager_helps_more_and_keeps_learning():
-    p = Parameters(**_preset("european_cluster_org"))
+# Partnerships each programme's manager serves at 8 hours a month, as its file says.
+MANAGED = {"european_cluster_org": 30, "flemish_networks": 35, "klict_call": 40}
+
+
+@pytest.mark.parametrize(("name", "partnerships"), MANAGED.items())
+def test_a_programmes_manager_serves_as_many_partnerships_as_its_hours_allow(name, partnerships):
+    p = Parameters(**_preset(name))
     manager = Policy.from_parameters(p).manager
-    assert manager.boost_at(0) > p.cluster_manager_boost
-    assert manager.boost_at(120) > manager.boost_at(0)
-    assert (
-        Policy.from_parameters(Parameters()).manager.boost_at(120)
-        == Parameters().cluster_manager_boost
+    assert manager.present
+    assert int(manager.hours // manager.hours_per_partnership) == partnerships
+    assert manager.cost_eur == pytest.approx(
+        p.cluster_manager_salary_eur * p.cluster_manager_hours / 140
     )
+    assert not Policy.from_parameters(Parameters()).manager.present  # no manager by default
+
+
+def test_a_programmes_manager_is_paid_every_month_whatever_it_achieves():
+    model = _run("klict_call", months=24, **SMALL)
+    p = model.p
+    monthly = (
+        p.cluster_manager_public_share
+        * p.cluster_manager_salary_eur
+        * p.cluster_manager_hours
+        / 140
+    )
+    spent = model.series()["manager_spent_eur"]
+    assert spent.iloc[0] == 0.0
+    assert spent.diff().iloc[1:].tolist() == pytest.approx([monthly] * 24)
 
 
 NEW_LEVERS = {
@@ -167,11 +193,13 @@ NEW_LEVERS = {
     "competitors only": {"invite_only_competitors": True},
     "no competitors": {"invite_no_competitors": True},
     "public quota": {"min_public_members": 1},
-    "manager experience": {"cluster_manager_capacity": 10, "cluster_manager_experience_gain": 0.5},
+    "manager hours": {"cluster_manager_hours": 80.0},
+    "manager leadership": {"cluster_manager_hours": 40.0, "cluster_manager_leadership": 0.95},
 }
 LEVER_BASES = {
     "quick-win ladder": {"quick_win": True},
-    "manager experience": {"cluster_manager_capacity": 10},
+    "manager hours": {"cluster_manager_hours": 16.0},
+    "manager leadership": {"cluster_manager_hours": 40.0},
 }
 
 
