@@ -30,7 +30,7 @@ MECHANISMS: dict[str, Mechanism] = {
         Mechanism(
             "selection",
             "members accept a project by their estimate of its quality",
-            "every member takes each project for the mean quality",
+            "every member takes each project for the median quality",
         ),
         Mechanism(
             "price",

@@ -115,7 +115,7 @@ class ClusterModel(mesa.Model):
             np.add.at(pop.admin_hours, idx, self.p.reporting_hours)
 
     def hold_matchmaking(self) -> None:
-        """1-2. Government's matchmaking event widens who knows whom (002)."""
+        """1. Government's matchmaking event widens who knows whom (002)."""
         if self.policy.matchmaking.due(self.month):
             made = self.policy.matchmaking.hold(
                 len(self.population), self.awareness, self.p.mechanism_awareness, self.rng
@@ -139,8 +139,8 @@ class ClusterModel(mesa.Model):
             self._tell("introductions", count=made)
 
     def form_partnerships(self) -> None:
-        """3. Organisations with free time may start a partnership (`formation`)."""
-        """Formed at the month's end, a partnership works from the next month on."""
+        """9. Organisations with free time may start a partnership (`formation`); formed at
+        the month's end, it works from the next month on."""
         for initiator in formation.initiators(self.population, self.p, self.rng).tolist():
             self._try_to_form(initiator)
 
@@ -184,7 +184,7 @@ class ClusterModel(mesa.Model):
         return part
 
     def work_on_milestones(self) -> None:
-        """4. Each partnership makes progress; results build trust, missed deadlines erode it."""
+        """3. Each partnership makes progress; results build trust, missed deadlines erode it."""
         results = work_month(
             self.active_partnerships,
             self.month,

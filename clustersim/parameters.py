@@ -411,7 +411,7 @@ class Parameters:
         1e8,
         "formation",
         "calibrated, see docs/validation.md",
-        "Benefit a perfectly fitting partnership promises each invitee.",
+        "Value to a member of one main result of a perfectly fitting partnership (as members judge it, beside the cash milestone_value_eur).",
     )
     project_quality_median: float = _param(
         0.6,
@@ -457,7 +457,7 @@ class Parameters:
         0.0,
         100.0,
         "work",
-        "assumption, calibrated so main milestones take ~1.5-2 years",
+        "assumption: main milestones of a median-quality project take ~1.5-2 years",
         "Progress of an ideal partnership per month.",
     )
     milestone_work: float = _param(
@@ -592,7 +592,7 @@ class Parameters:
         1.0,
         "trust",
         "001 phase 5: a letter of intent and trust building",
-        "Trust members grant each other when they sign up.",
+        "Trust strangers grant each other when they sign up; pairs with a history keep theirs.",
     )
     reputation_weight: float = _param(
         0.8,
@@ -632,7 +632,7 @@ class Parameters:
         240.0,
         "leaving",
         "calibrated, see docs/validation.md (003 §3.7: a result within 6-12 months)",
-        "How long a member without trust or experience waits for a result.",
+        "Months of evidence a member's first expectation of results is worth, before trust and experience lengthen it.",
     )
     patience_trust_gain: float = _param(
         3.0,

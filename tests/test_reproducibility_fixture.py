@@ -18,6 +18,11 @@ and Dirichlet draws moved to `clustersim.portable` (before, the ties' scores dif
 in the last bit between AVX2 and AVX-512 machines, and the Dirichlet expertise draws
 between C-library variants).
 
+They were recorded afresh, with the defaults of the time, when policy effects moved
+into mechanisms (project quality and members' expectations, results as evidence, a
+cluster manager with hours and a salary, champion loss, formation at the month's end):
+every table changed, and parameters were removed.
+
 The other tests here check each batched helper of the speed work against the
 one-at-a-time code it replaces (networkx for the network statistics).
 
@@ -63,7 +68,7 @@ LEVERS_ON = {
     "participant_cap": 4,
     "quick_win": True,
     "matchmaking": True,
-    "cluster_manager_capacity": 5,
+    "cluster_manager_hours": 40.0,
 }
 CASES = {"defaults": SMALL_REGION, "levers_on": {**SMALL_REGION, **LEVERS_ON}}
 
