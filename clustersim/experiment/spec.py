@@ -40,6 +40,10 @@ from clustersim.parameters import ParameterError, Parameters, check_integer, che
 
 COMMON_KEYS = ("name", "description", "kind", "seed", "replications", "months")
 DESIGN_KEYS = ("method", "samples", "levels")
+# Tables the engine ignores and the commands that read them check: a validation's target
+# split (validate-model, calibrate), a calibration's rounds (calibrate) and a screening's
+# policy contrasts (validate-model --screening). See clustersim.experiment.validation.
+COMMAND_TABLES = {"compare": ("targets",), "sweep": ("calibration", "screening")}
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,7 @@ def load_experiment(path: str | Path) -> Experiment:
     kind = doc.get("kind")
     if kind not in KINDS:
         raise ConfigError(path, f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    allowed = COMMON_KEYS + KINDS[kind].keys
+    allowed = COMMON_KEYS + KINDS[kind].keys + COMMAND_TABLES[kind]
     for key in doc:
         if key not in allowed:
             raise ConfigError(path, f"unknown key {key}{_suggest(key, allowed)} for a {kind}")
