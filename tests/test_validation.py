@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import math
+import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -12,8 +14,22 @@ import pandas as pd
 import pytest
 
 from clustersim.cli import main
-from clustersim.experiment.calibration import point_distances
-from clustersim.experiment.validation import TARGETS, Target, decisive_shares
+from clustersim.config import ConfigError
+from clustersim.experiment.calibration import CHOSEN, SUMMARY, point_distances, read_summary
+from clustersim.experiment.screening import load_screening
+from clustersim.experiment.spec import load_experiment
+from clustersim.experiment.validation import (
+    BY_STATISTIC,
+    TARGETS,
+    Target,
+    decisive_shares,
+    early_stop_share,
+    inseparable_neighbours,
+    rank_threshold,
+    read_split,
+    spearman_after_swaps,
+    survey_order,
+)
 from clustersim.experiment.validation_doc import CALIBRATED, LIMITATIONS
 from clustersim.parameters import Parameters, specs
 from clustersim.partner_choice import FACTORS
@@ -21,6 +37,7 @@ from clustersim.survival import survival_at
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
+SHIPPED = ROOT / "experiments" / "validation.toml"
 
 TINY = f"""
 base = "{BASELINE}"
@@ -34,32 +51,79 @@ n_centres = 2
 [run]
 months = 60
 """
+# A KLICT-like call on the tiny region: >= 3 firms, one-year projects.
+TINY_KLICT = """base = "tiny.toml"
+[formation]
+min_firms = 3
+[work]
+project_months = 12
+"""
+
+
+def split_tables(measured_on: str = "klict") -> str:
+    """The shipped split, as TOML, with the KLICT pattern measured on `measured_on`."""
+    split = read_split(SHIPPED)
+    lines = []
+    for role, table in (("calibration", split.calibration), ("held_out", split.held_out)):
+        lines += [f"[targets.{role}]", *(f"{k} = {json.dumps(v)}" for k, v in table.items())]
+    return "\n".join([*lines, "[targets.measured_on]", f'klict_early_stop = "{measured_on}"', ""])
 
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    (tmp_path / "tiny.toml").write_text(TINY)
+    write_tiny(tmp_path)
     return tmp_path
 
 
-def write_validation(folder: Path) -> Path:
-    """The baseline and one alternative submodel, as experiments/validation.toml has."""
+def write_tiny(folder: Path) -> None:
+    (folder / "tiny.toml").write_text(TINY)
+    (folder / "klict.toml").write_text(TINY_KLICT)
     (folder / "no_drag.toml").write_text('base = "tiny.toml"\n[work]\ncompetitor_drag = 0.0\n')
+
+
+def write_validation(folder: Path, split: str | None = None) -> Path:
+    """The baseline, the KLICT setting and one alternative submodel, as the shipped file has."""
     path = folder / "validation.toml"
     path.write_text(
         'name = "v"\nkind = "compare"\nseed = 3\nreplications = 2\nreference = "baseline"\n'
-        '[scenarios]\nbaseline = "tiny.toml"\nno_drag = "no_drag.toml"\n'
+        '[scenarios]\nbaseline = "tiny.toml"\nklict = "klict.toml"\nno_drag = "no_drag.toml"\n'
+        + (split_tables() if split is None else split)
     )
     return path
 
 
-def write_sweep(folder: Path, method: str, design: str) -> Path:
-    path = folder / f"{method}.toml"
+def write_calibration(folder: Path) -> Path:
+    """A tiny two-round calibration against the tiny validation's split."""
+    write_validation(folder)
+    path = folder / "lhs.toml"
     path.write_text(
-        f'name = "{method}"\nkind = "sweep"\nbase = "tiny.toml"\nseed = 4\nreplications = 1\n'
-        f'[design]\nmethod = "{method}"\n{design}\n'
+        'name = "cal"\nkind = "sweep"\nbase = "tiny.toml"\nseed = 4\nreplications = 1\n'
+        '[design]\nmethod = "lhs"\nsamples = 3\n'
+        '[calibration]\ntargets = "validation.toml"\nrounds = 2\nconfirm_points = 2\n'
+        "confirm_replications = 2\n"
         "[parameters]\nweight_proximity = { low = 0.2, high = 0.5 }\n"
-        "target_size_mean = { low = 4.0, high = 7.0 }\n"
+        "target_size_mean = { low = 4.0, high = 7.0 }\nn_centres = { low = 1, high = 4 }\n"
+    )
+    return path
+
+
+def write_screening(folder: Path) -> Path:
+    """A tiny screening: two free parameters, the population size alone, one lever."""
+    (folder / "subsidy.toml").write_text('base = "tiny.toml"\n[subsidy]\nsubsidy_share = 0.5\n')
+    (folder / "levers.toml").write_text(
+        'name = "levers"\nkind = "compare"\nseed = 1\nreplications = 1\nreference = "baseline"\n'
+        '[scenarios]\nbaseline = "tiny.toml"\nstart_subsidy = "subsidy.toml"\n'
+    )
+    screened = ("n_smes", "trust_gain", "trust_loss", "subsidy_share")
+    excluded = "\n".join(f'{n} = "not in this test"' for n in specs() if n not in screened)
+    path = folder / "morris.toml"
+    path.write_text(
+        'name = "morris"\nkind = "sweep"\nbase = "subsidy.toml"\nseed = 5\nreplications = 1\n'
+        '[design]\nmethod = "morris"\nsamples = 2\nlevels = 4\n'
+        '[screening]\ncontrasts = "levers.toml"\nlevers = ["start_subsidy"]\nalone = ["n_smes"]\n'
+        f"[screening.excluded]\n{excluded}\n"
+        "[parameters]\nn_smes = { low = 30, high = 50 }\ntrust_gain = { low = 0.1, high = 0.2 }\n"
+        "trust_loss = { low = 0.2, high = 0.4 }\nsubsidy_share = { low = 0.3, high = 0.7 }\n"
     )
     return path
 
@@ -73,7 +137,7 @@ def validated(tmp_path_factory) -> tuple[Path, str, str]:
     """`validate-model` run once for the module: its folder (experiment, results `v`,
     document `validation.md`) and what it printed on stdout and stderr."""
     folder = tmp_path_factory.mktemp("validated")
-    (folder / "tiny.toml").write_text(TINY)
+    write_tiny(folder)
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         status = cli(
@@ -93,61 +157,105 @@ def markdown_rows(text: str) -> list[list[str]]:
     ]
 
 
-def test_validate_model_writes_a_row_for_every_target_with_its_source(validated):
-    folder, printed, _ = validated
-    text = (folder / "validation.md").read_text()
-    cells = markdown_rows(text)
-    header = ["pattern", "source", "target", "model mean [95 % interval]", "runs", "met"]
-    assert header in cells
+# ------------------------------------------------------------------ the split
+def test_the_shipped_split_puts_every_target_in_one_role_with_a_reason():
+    split = read_split(SHIPPED)
+    assert set(split.calibration) | set(split.held_out) == {t.statistic for t in TARGETS}
+    assert not set(split.calibration) & set(split.held_out)
+    assert split.measured_on == {"klict_early_stop": "klict_call"}
+    assert "klict_early_stop" in split.held_out  # a setting the calibration never runs
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda t: t.replace('partners_per_firm = "', 'x_partners = "'), "unknown target"),
+        (lambda t: t.replace("\nklict_size = ", "\nignored_size = "), "unknown target"),
+        (lambda t: "\n".join(x for x in t.splitlines() if not x.startswith("klict_size")),
+         "klict_size is in neither"),
+        (lambda t: t + '[targets.extra]\nx = "y"\n', "unknown key extra"),
+        (lambda t: t.replace('[targets.held_out]', '[targets.held_out]\nklict_size = "twice"'),
+         "klict_size is both"),
+        (lambda t: t.replace('klict_early_stop = "klict"', 'klict_early_stop = "nowhere"'),
+         "not one of the [scenarios]"),
+    ],
+)  # fmt: skip
+def test_a_bad_split_is_refused_in_one_line(tiny, change, words):
+    path = write_validation(tiny, change(split_tables()))
+    with pytest.raises(ConfigError) as caught:
+        read_split(path)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_fitted_target_measured_on_another_scenario_is_refused(tiny):
+    tables = split_tables()
+    held = next(line for line in tables.splitlines() if line.startswith('klict_early_stop = "an'))
+    tables = tables.replace(held + "\n", "")
+    tables = tables.replace("[targets.calibration]\n", f"[targets.calibration]\n{held}\n")
+    with pytest.raises(ConfigError, match="which the calibration sweep does not run"):
+        read_split(write_validation(tiny, tables))
+
+
+def test_the_calibration_distance_ignores_held_out_targets():
+    split = read_split(SHIPPED)
+    inside = {t.statistic: (t.low + min(t.high, t.low + 1e-3)) / 2 for t in TARGETS}
+    held_out_wrong = {**inside, **{s: -1e6 for s in split.held_out}}
+    fitted_wrong = {**inside, "klict_size": 3.5}
+    per_run = pd.DataFrame([{"point": 0, **held_out_wrong}, {"point": 1, **fitted_wrong}])
+    ranked = point_distances(per_run, split.fitted)
+    assert list(ranked.index) == [0, 1]
+    assert ranked.loc[0, "distance"] == 0 and ranked.loc[0, "targets_met"] == len(split.fitted)
+    assert ranked.loc[1, "distance"] == pytest.approx(2.0)  # 1 member short, scale 0.5
+    assert not any(f"miss_{s}" in ranked for s in split.held_out)
+
+
+# ------------------------------------------------------------------ thresholds
+def test_the_rank_threshold_allows_swaps_only_of_pairs_the_survey_cannot_separate():
+    order = survey_order()
+    assert spearman_after_swaps([(order[0], order[1])]) == pytest.approx(0.9)
+    assert spearman_after_swaps([(order[0], order[1]), (order[2], order[3])]) == pytest.approx(0.8)
+    pairs = [(a, b) for a, b, _ in inseparable_neighbours()]
+    assert pairs == [("goals", "ambition"), ("experience", "expertise")]  # 164/144, 70/67
+    assert rank_threshold() == pytest.approx(spearman_after_swaps(pairs))
+    rank = BY_STATISTIC["decisive_rank_rho"]
+    assert rank.low == rank_threshold() and f"{rank_threshold():.1f}" in rank.reason
+
+
+def test_every_target_states_why_its_range():
     for target in TARGETS:
-        row = next(r for r in cells if len(r) == len(header) and r[0] == target.pattern)
-        assert row[1] == target.source and row[2] == target.observed
-        assert row[-1] in ("yes", "**no**")
-    assert "Rank order in the survey: proximity > goals > ambition > experience > expertise" in text
-    assert "No calibration results" in text and "No screening results" in text
-    assert "- `no_drag`: `competitor_drag = 0.0`" in text  # the alternative submodel, judged
-    assert "Rejected (misses a pattern the baseline meets):" in text
-    assert "decisive_proximity" in printed
+        assert len(target.reason) > 20, target.statistic
 
 
-def test_calibration_ranks_a_toy_design_and_the_document_reports_it(tiny, validated, capsys):
-    lhs = write_sweep(tiny, "lhs", "samples = 3")
-    assert cli("calibrate", lhs, "--out", tiny / "cal") == 0, capsys.readouterr().err
-    printed = capsys.readouterr().out
-    assert "weight_proximity = " in printed and "target_size_mean = " in printed
-    ranking = pd.read_csv(tiny / "cal" / "calibration" / "ranking.csv", index_col="point")
-    assert len(ranking) == 3
-    assert ranking["distance"].is_monotonic_increasing
-
-    morris = write_sweep(tiny, "morris", "samples = 2\nlevels = 4")
-    assert cli("sweep", morris, "--out", tiny / "morris") == 0
-    doc = tiny / "validation.md"
-    folder, _, _ = validated  # its runs are done: this validate-model only writes the document
-    status = cli(
-        "validate-model", folder / "validation.toml", "--out", folder / "v", "--doc", doc,
-        "--calibration", tiny / "cal", "--screening", tiny / "morris",
-    )  # fmt: skip
-    assert status == 0, capsys.readouterr().err
-    text = doc.read_text()
-    assert "| `target_size_mean` |" in text  # the calibration's accepted ranges
-    for output in ("survival_36", "partnerships_formed", "share_collaborated"):
-        assert f"### {output}" in text
+def test_the_klict_range_is_the_exact_binomial_interval_of_2_in_40():
+    target = BY_STATISTIC["klict_early_stop"]
+    assert target.low == pytest.approx(0.611, abs=1e-3)
+    assert target.high == pytest.approx(16.92, abs=1e-2)
+    assert "Clopper-Pearson" in target.reason
 
 
-def test_a_folder_that_is_no_calibration_is_refused_in_one_line(tiny, capsys):
-    status = cli(
-        "validate-model", write_validation(tiny), "--out", tiny / "v",
-        "--doc", tiny / "doc.md", "--calibration", tiny / "nowhere",
-    )  # fmt: skip
-    err = capsys.readouterr().err
-    assert status == 2 and err.count("\n") == 1 and "--calibration" in err
+def test_the_klict_early_stop_share_counts_whole_first_years_of_three_firm_partnerships():
+    parts = pd.DataFrame(
+        {
+            "n_sme": [3, 4, 5, 3, 2, 3],
+            "formed": [0, 10, 20, 30, 0, 55],
+            "duration": [5, 12, 40, 12, 3, 2],
+            # stopped at 5; completed its cap at 12 (not a stop); lived on; stopped in its
+            # 12th month; too few firms; formed too late for a whole year (left out)
+            "dissolved": [True, False, False, True, True, True],
+        }
+    )
+    capped = Parameters(months=60, project_months=12)
+    assert early_stop_share(parts, capped) == pytest.approx(100 * 2 / 4)
+    uncapped = Parameters(months=60)
+    assert early_stop_share(parts, uncapped) == pytest.approx(100 * 2 / 4)  # the first year
+    assert math.isnan(early_stop_share(parts.iloc[[4]], capped))  # none qualifies
 
 
 def test_a_direction_is_met_only_beyond_the_noise_and_a_level_by_its_mean():
-    below_one = Target("x", "x", "s", "below 1", 0.0, 0.99, 0.1, direction=True)
+    below_one = Target("x", "x", "s", "below 1", "why", 0.0, 1.0, 0.1, direction=True)
     assert below_one.met(0.9, 0.85, 0.95)
-    assert not below_one.met(0.9, 0.8, 1.01)  # the interval reaches 1: not shown
-    about_three = Target("y", "y", "s", "about 3", 2.5, 3.5, 0.5)
+    assert not below_one.met(0.9, 0.8, 1.01)  # the interval reaches past 1: not shown
+    about_three = Target("y", "y", "s", "about 3", "why", 2.5, 3.5, 0.5)
     assert about_three.met(3.4, 2.0, 4.8)
     assert about_three.miss(3.0) == 0 and about_three.miss(4.5) == pytest.approx(2.0)
     assert not about_three.met(math.nan, math.nan, math.nan)
@@ -166,16 +274,6 @@ def test_the_decisive_factor_is_the_largest_weighted_survey_term():
     assert shares["decisive_goals"] == 0.0
 
 
-def test_a_point_inside_every_range_is_at_distance_zero():
-    inside = {t.statistic: (t.low + min(t.high, t.low + 1e-3)) / 2 for t in TARGETS}
-    outside = {**inside, "klict_size": 3.5}
-    per_run = pd.DataFrame([{"point": 0, **inside}, {"point": 1, **outside}])
-    ranked = point_distances(per_run)
-    assert list(ranked.index) == [0, 1]
-    assert ranked.loc[0, "distance"] == 0 and ranked.loc[0, "targets_met"] == len(TARGETS)
-    assert ranked.loc[1, "distance"] == pytest.approx(2.0)
-
-
 def test_survival_is_zero_not_undefined_once_every_partnership_has_ended():
     parts = pd.DataFrame({"duration": [3, 5, 8], "dissolved": [True, True, True]})
     assert survival_at(parts, (12, 36)) == {12: 0.0, 36: 0.0}
@@ -187,12 +285,148 @@ def test_every_target_has_an_explanation_for_a_miss():
     assert {t.statistic for t in TARGETS} <= set(LIMITATIONS)
 
 
+# ------------------------------------------------------------------ the commands
+def test_validate_model_reports_held_out_and_fitted_patterns_apart(validated):
+    folder, printed, _ = validated
+    text = (folder / "validation.md").read_text()
+    cells = markdown_rows(text)
+    header = ["pattern", "source", "target", "measured on", "model mean [95 % interval]"]
+    assert [*header, "runs", "met"] in cells
+    split = read_split(folder / "validation.toml")
+    for target in TARGETS:
+        row = next(r for r in cells if len(r) == len(header) + 2 and r[0] == target.pattern)
+        assert row[1] == target.source and row[2] == target.observed
+        assert row[3] == ("`klict`" if target.statistic == "klict_early_stop" else "`baseline`")
+        assert row[-1] in ("yes", "**no**")
+        why = next(r for r in cells if len(r) == 5 and r[0] == target.pattern)
+        assert why[1] == split.role(target.statistic) and why[3] == target.reason
+    held = text.index("### Held-out patterns")
+    fitted = text.index("### Fitted patterns")
+    assert text.index(BY_STATISTIC["klict_early_stop"].pattern, held) < fitted
+    assert fitted < text.index(BY_STATISTIC["klict_size"].pattern, fitted)
+    assert "Rank order in the survey: proximity > goals > ambition > experience > expertise" in text
+    assert "No calibration results" in text and "No screening results" in text
+    assert "- `no_drag`: `competitor_drag = 0.0`" in text  # the alternative submodel, judged
+    assert "- `klict`" not in text  # a pattern's setting is no alternative
+    assert "Rejected (misses a pattern the baseline meets):" in text
+    assert "decisive_proximity" in printed
+
+
+def test_calibrate_runs_every_round_and_writes_the_chosen_values(tiny, capsys):
+    lhs = write_calibration(tiny)
+    assert cli("calibrate", lhs, "--out", tiny / "cal") == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    chosen_text = (tiny / "cal" / CHOSEN).read_text()
+    assert printed == chosen_text
+    chosen = tomllib.loads(chosen_text)
+    summary = read_summary(tiny / "cal")
+    winner = next(c for c in summary["candidates"] if c["chosen"])
+    assert chosen["partner_choice"]["weight_proximity"] == winner["values"]["weight_proximity"]
+    assert chosen["formation"]["target_size_mean"] == winner["values"]["target_size_mean"]
+    assert chosen["region"]["n_centres"] == winner["values"]["n_centres"]
+    assert winner["distance"] == min(c["distance"] for c in summary["candidates"])
+    assert len(summary["candidates"]) == 2 and summary["fitted"] == [
+        t.statistic for t in read_split(tiny / "validation.toml").fitted
+    ]
+    one, two = (load_experiment(p) for p in (lhs, tiny / "cal" / "round-2.toml"))
+    for wide, narrow in zip(one.dimensions, two.dimensions, strict=True):
+        assert wide.low <= narrow.low < narrow.high <= wide.high  # narrowed by the rule
+    assert two.seed == one.seed + 1 and load_experiment(tiny / "cal" / "confirm.toml").seed == 6
+    again = capsys.readouterr()
+    assert cli("calibrate", lhs, "--out", tiny / "cal") == 0  # resumes: nothing runs again
+    assert capsys.readouterr().out == chosen_text and again.err == ""
+
+
+def test_the_document_reports_calibration_and_screening(tiny, validated, capsys):
+    assert cli("calibrate", write_calibration(tiny), "--out", tiny / "cal") == 0
+    folder, _, _ = validated  # its runs are done: validate-model writes the document again
+    doc = tiny / "validation.md"
+    status = cli(
+        "validate-model", folder / "validation.toml", "--out", folder / "v", "--doc", doc,
+        "--calibration", tiny / "cal", "--screening", write_screening(tiny),
+        "--screening-out", tiny / "screened",
+    )  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    text = doc.read_text()
+    assert "clustersim calibrate" in text and "### Round 2" in text and "### Confirmation" in text
+    assert "| `target_size_mean` |" in text  # a round's accepted ranges
+    assert "### Adopted defaults" in text and "### Fitted or structural?" in text
+    assert "2 rounds of a lhs design" in text  # the procedure, from the record
+    for output in ("survival_36 (baseline)", "share_collaborated (baseline)", "ΔS36 start_subsidy"):
+        assert f"### {output}" in text
+    rows = {r[0]: r for r in markdown_rows(text)}
+    assert rows["`start_subsidy`"][0] == "`start_subsidy`"  # its contrast over the design
+    assert "subsidy_share" in text and "n_smes" in rows
+
+
+def test_the_screening_runs_every_point_in_the_reference_and_each_lever(tiny):
+    screening = load_screening(write_screening(tiny))
+    runs = screening.experiment
+    points = len(screening.points)
+    assert points == 2 * (3 + 1)  # 2 trajectories, 3 groups: n_smes, trust, subsidy_share
+    assert len(runs.scenarios) == 2 * points and len(set(runs.replication_seeds)) == 1
+    for k, values in enumerate(screening.points.to_dict("records")):
+        base = runs.scenarios[f"baseline-p{k:04d}"]
+        lever = runs.scenarios[f"start_subsidy-p{k:04d}"]
+        assert base.subsidy_share == 0.0  # a lever's setting would switch it on
+        assert lever.subsidy_share == values["subsidy_share"]
+        assert base.trust_gain == lever.trust_gain == values["trust_gain"]
+        assert base.n_smes == lever.n_smes == values["n_smes"]
+
+
+def test_the_shipped_screening_covers_every_parameter_and_every_single_lever():
+    screening = load_screening(ROOT / "experiments" / "validation_morris.toml")
+    names = {d.name for d in screening.design.dimensions}
+    assert names | set(screening.excluded) == set(specs()) and "n_smes" in names
+    assert {n for n, (_, s) in specs().items() if s.group == "subsidy"} <= names
+    comparison = load_experiment(ROOT / "experiments" / "policy_comparison.toml")
+    singles = [s for s in comparison.scenarios if s not in (comparison.reference, "combined")]
+    assert screening.levers == singles
+    assert len(screening.experiment.runs()) <= 700  # affordable on 2 cores
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda t: t.replace('shock_rate = "not in this test"\n', ""), "shock_rate is neither"),
+        (lambda t: t.replace('levers = ["start_subsidy"]', 'levers = ["subsidy"]'), "unknown name"),
+        (lambda t: t.replace('method = "morris"', 'method = "lhs"'), 'method = "morris"'),
+    ],
+)
+def test_a_bad_screening_is_refused_in_one_line(tiny, edit, words):
+    path = write_screening(tiny)
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(ConfigError) as caught:
+        load_screening(path)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_folder_that_is_no_calibration_is_refused_in_one_line(tiny, capsys):
+    status = cli(
+        "validate-model", write_validation(tiny), "--out", tiny / "v",
+        "--doc", tiny / "doc.md", "--calibration", tiny / "nowhere",
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "--calibration" in err
+
+
+def test_a_sweep_without_a_calibration_table_is_refused_in_one_line(tiny, capsys):
+    path = write_calibration(tiny)
+    path.write_text(path.read_text().replace("[calibration]", "[ignored]").split("[ignored]")[0]
+                    + "[parameters]\nweight_proximity = { low = 0.2, high = 0.5 }\n")  # fmt: skip
+    status = cli("calibrate", path, "--out", tiny / "cal")
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "[calibration]" in err
+
+
+# ------------------------------------------------------------------ the committed document
 def test_the_committed_validation_document_covers_every_target():
     text = (ROOT / "docs" / "validation.md").read_text()
     assert "Generated by `clustersim validate-model`" in text
     first_cells = {row[0] for row in markdown_rows(text)}
     for target in TARGETS:
         assert target.pattern in first_cells, target.pattern
+    assert "### Held-out patterns" in text and "### Fitted patterns" in text
 
 
 def test_the_committed_validation_document_is_true_to_the_calibrated_defaults():
@@ -203,3 +437,7 @@ def test_the_committed_validation_document_is_true_to_the_calibrated_defaults():
     rows = {tuple(row[:2]) for row in markdown_rows(text) if len(row) >= 2}
     for name in calibrated:
         assert (f"`{name}`", repr(getattr(defaults, name))) in rows, name
+
+
+def test_summary_file_names_are_stable():
+    assert (SUMMARY, CHOSEN) == ("calibration.json", "chosen.toml")

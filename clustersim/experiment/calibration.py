@@ -1,107 +1,410 @@
-"""Calibration: which design point of a sweep reproduces the observed patterns best?
+"""Calibration: a procedure, run by one command, that picks the free parameters.
 
-A calibration is a sweep (usually a Latin hypercube over the free parameters) run by
-the ordinary engine. Each run's pattern statistics are averaged over its replications;
-a point's distance is the root of the summed squared misses of every validation
-target (a miss is how far the mean lies outside the target's range, in the target's
-own scale, so a point inside every range is at distance 0). This is rejection
-approximate Bayesian computation (Beaumont 2010): the closest share of points is
-accepted, and their parameter ranges show how tightly the patterns pin each
-parameter down; the closest point is the calibrated parameter set.
+`clustersim calibrate EXPERIMENT` takes a sweep file with a `[calibration]` table and
+runs every step; nothing is chosen by hand, so the choice is reproduced by running
+the same command on the same code:
+
+1. Round 1 is the sweep file itself: a Latin hypercube over wide ranges of the free
+   parameters, each point run with a few replications.
+2. Each round's points are ranked by their distance to the *calibration* targets of
+   the validation experiment that `targets` names (its `[targets.calibration]`; the
+   held-out targets never count). A point's statistics are averaged over its
+   replications; each target's miss is how far the mean lies outside the target's
+   range, in the target's own scale; the distance is the root of the summed squared
+   misses. The closest `accept` share of points is accepted (rejection ABC,
+   Beaumont 2010): their ranges show how tightly the fitted patterns pin each
+   parameter down.
+3. Round k+1 is the same design over round k's accepted ranges, each widened by
+   `widen` of round k's range on both sides and clipped to it, with seed + k. It is
+   written as a sweep file (OUT/round-K.toml) before it runs.
+4. Confirmation: the `confirm_points` closest points of the last round, each value
+   rounded to `significant_digits`, are re-run with `confirm_replications` fresh seeds
+   (seed + rounds) as a comparison; the closest candidate is the choice.
+5. The choice is printed and written as a config fragment (OUT/chosen.toml), to be
+   adopted as the defaults; OUT/calibration.json records every step for the
+   validation document.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from clustersim.config import ConfigError, read_toml
+from clustersim.experiment.designs import Dimension
 from clustersim.experiment.spec import Experiment
-from clustersim.experiment.validation import TARGETS, statistics_by_run
+from clustersim.experiment.validation import Target, TargetSplit, read_split, statistics_by_run
 from clustersim.formatting import Table, markdown_table, number
+from clustersim.parameters import specs
 
-DEFAULT_ACCEPT_SHARE = 0.1
+# The [calibration] table's settings and their defaults; `targets` has none.
+PLAN_DEFAULTS: dict[str, int | float] = {
+    "accept": 0.1,
+    "rounds": 2,
+    "widen": 0.1,
+    "confirm_points": 3,
+    "confirm_replications": 10,
+    "significant_digits": 3,
+}
+PLAN_LIMITS = {  # (least, most, whole number)
+    "accept": (1e-9, 1.0, False),
+    "rounds": (1, 10, True),
+    "widen": (1e-9, 1.0, False),
+    "confirm_points": (1, 50, True),
+    "confirm_replications": (2, 1000, True),
+    "significant_digits": (1, 6, True),
+}
+SUMMARY = "calibration.json"
+CHOSEN = "chosen.toml"
+
+RunFolder = Callable[[Path, Path, str], tuple[Experiment, Path]]  # file, folder, kind
 
 
-def point_distances(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Mean statistics per design point, each target's miss, and the total distance."""
-    statistics = [t.statistic for t in TARGETS]
-    means = per_run.groupby("point")[statistics].mean()
-    misses = pd.DataFrame({f"miss_{t.statistic}": means[t.statistic].map(t.miss) for t in TARGETS})
+@dataclass(frozen=True)
+class CalibrationPlan:
+    """The `[calibration]` table of a sweep file: the targets and every rule of the procedure."""
+
+    path: Path
+    split: TargetSplit
+    accept: float
+    rounds: int
+    widen: float
+    confirm_points: int
+    confirm_replications: int
+    significant_digits: int
+
+    def settings(self) -> dict[str, Any]:
+        """The rules as written to calibration.json and printed in the document."""
+        values = asdict(self)
+        return {k: values[k] for k in PLAN_DEFAULTS}
+
+
+def read_plan(path: Path) -> CalibrationPlan:
+    """The sweep file's `[calibration]` table, checked; a ConfigError in one line otherwise."""
+    path = Path(path)
+    table = read_toml(path).get("calibration")
+    if not isinstance(table, dict) or not isinstance(table.get("targets"), str):
+        raise ConfigError(
+            path,
+            'a calibration needs a [calibration] table with targets = "<validation experiment>" '
+            "(whose [targets.calibration] the distance uses)",
+        )
+    for key in table:
+        if key != "targets" and key not in PLAN_DEFAULTS:
+            raise ConfigError(
+                path, f"unknown key {key}; use targets, {', '.join(PLAN_DEFAULTS)}", "calibration"
+            )
+    values = {k: _setting(path, k, table.get(k, v)) for k, v in PLAN_DEFAULTS.items()}
+    split = read_split(path.parent / table["targets"])
+    return CalibrationPlan(path, split, **values)
+
+
+def _setting(path: Path, key: str, value: Any) -> int | float:
+    least, most, whole = PLAN_LIMITS[key]
+    kind = "a whole number" if whole else "a number"
+    ok = isinstance(value, int) if whole else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or not least <= value <= most:
+        raise ConfigError(
+            path, f"{key} must be {kind} from {least:g} to {most:g}, got {value!r}", "calibration"
+        )
+    return value
+
+
+# ------------------------------------------------------------------ ranking
+def point_distances(
+    per_run: pd.DataFrame, targets: tuple[Target, ...], by: str = "point"
+) -> pd.DataFrame:
+    """Mean statistics per design point (or scenario), each target's miss, and the distance.
+
+    Every statistic is averaged, so the held-out ones can be reported beside the fit;
+    only `targets` enter the misses and the distance.
+    """
+    statistics = [c for c in per_run.columns if c not in ("scenario", "point", "replication")]
+    means = per_run.groupby(by)[statistics].mean()
+    misses = pd.DataFrame({f"miss_{t.statistic}": means[t.statistic].map(t.miss) for t in targets})
     result = means.join(misses)
     result["targets_met"] = (misses == 0).sum(axis=1)
     result["distance"] = np.sqrt((misses**2).sum(axis=1))
-    return result.sort_values(["distance", "targets_met"], ascending=[True, False])
+    return result.sort_values(["distance", "targets_met"], ascending=[True, False], kind="stable")
 
 
-def calibrate(root: Path, experiment: Experiment) -> pd.DataFrame:
+def rank(root: Path, experiment: Experiment, targets: tuple[Target, ...]) -> pd.DataFrame:
     """Every design point of a finished sweep with its parameter values, ranked by distance."""
-    ranked = point_distances(statistics_by_run(root, experiment))
+    ranked = point_distances(statistics_by_run(root, experiment), targets)
     points = experiment.points.rename_axis("point")
     return points.join(ranked, how="inner").loc[ranked.index]
 
 
-def accepted(ranking: pd.DataFrame, share: float = DEFAULT_ACCEPT_SHARE) -> pd.DataFrame:
+def accepted(ranking: pd.DataFrame, share: float) -> pd.DataFrame:
     """The closest `share` of points (at least one): the rejection-ABC sample."""
     return ranking.head(max(1, math.ceil(share * len(ranking))))
 
 
-def parameter_ranges(
-    ranking: pd.DataFrame, names: list[str], share: float = DEFAULT_ACCEPT_SHARE
-) -> pd.DataFrame:
-    """Per swept parameter: the best value and the range among accepted points."""
-    best, kept = ranking.iloc[0], accepted(ranking, share)
-    return pd.DataFrame(
-        {
-            "parameter": names,
-            "best": [best[n] for n in names],
-            "accepted_low": [kept[n].min() for n in names],
-            "accepted_high": [kept[n].max() for n in names],
-        }
+def write_ranking(root: Path, experiment: Experiment, plan: CalibrationPlan) -> pd.DataFrame:
+    """Rank a finished round; write ranking.csv and calibration.md to ROOT/calibration/."""
+    ranking = rank(root, experiment, plan.split.fitted)
+    folder = Path(root) / "calibration"
+    folder.mkdir(exist_ok=True)
+    ranking.to_csv(folder / "ranking.csv")
+    (folder / "calibration.md").write_text(round_markdown(ranking, experiment, plan))
+    return ranking
+
+
+# ------------------------------------------------------------------ the rounds
+def narrowed(
+    dimensions: tuple[Dimension, ...], ranking: pd.DataFrame, plan: CalibrationPlan
+) -> tuple[Dimension, ...]:
+    """The next round's ranges: the accepted range widened by `widen` of the old, clipped."""
+    kept = accepted(ranking, plan.accept)
+    result = []
+    for d in dimensions:
+        margin = plan.widen * (d.high - d.low)
+        low = max(d.low, float(kept[d.name].min()) - margin)
+        high = min(d.high, float(kept[d.name].max()) + margin)
+        if d.integer:
+            low, high = float(math.floor(low)), float(math.ceil(high))
+        result.append(Dimension(d.name, low=low, high=high, integer=d.integer))
+    return tuple(result)
+
+
+def write_round(
+    plan: CalibrationPlan, k: int, previous: Experiment, ranking: pd.DataFrame, out: Path
+) -> Path:
+    """Round k's sweep file, OUT/round-K.toml: round 1's file with the narrowed ranges."""
+    doc = read_toml(plan.path)
+    dims = narrowed(previous.dimensions, ranking, plan)
+    path = Path(out) / f"round-{k}.toml"
+    name = doc.get("name", plan.path.stem)
+    lines = [
+        f"# Round {k} of the calibration {plan.path}, written by `clustersim calibrate`: its",
+        f"# design over round {k - 1}'s accepted ranges (the closest {plan.accept:.0%} of its "
+        "points),",
+        f"# each widened by {plan.widen:.0%} of round {k - 1}'s range on both sides, clipped.",
+        f'name = "{name}-round-{k}"',
+        'kind = "sweep"',
+        f'base = "{_relative(plan.path.parent / doc["base"], path.parent)}"',
+        f"seed = {doc['seed'] + k - 1}",
+        f"replications = {previous.replications}",
+        *([f"months = {doc['months']}"] if "months" in doc else []),
+        "",
+        "[design]",
+        *(f"{key} = {_toml(value)}" for key, value in doc["design"].items()),
+        "",
+        "[parameters]",
+        *(f"{d.name} = {{ low = {_bound(d, d.low)}, high = {_bound(d, d.high)} }}" for d in dims),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_confirmation(
+    plan: CalibrationPlan, last: Experiment, ranking: pd.DataFrame, out: Path
+) -> Path:
+    """The candidates (closest points, rounded) as configs, and OUT/confirm.toml comparing them.
+
+    Candidate `point-P` is the last round's point P.
+    """
+    doc = read_toml(plan.path)
+    folder = Path(out) / "candidates"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = plan.path.parent / doc["base"]
+    scenarios = []
+    for point, row in ranking.head(plan.confirm_points).iterrows():
+        name = f"point-{point}"
+        values = {d.name: rounded(row[d.name], d, plan.significant_digits) for d in last.dimensions}
+        header = f"{last.name}, point {point}, rounded to {plan.significant_digits} digits"
+        text = config_fragment(values, f"{header}.", base=_relative(base, folder), name=name)
+        (folder / f"{name}.toml").write_text(text)
+        scenarios.append(f'{name} = "candidates/{name}.toml"')
+    path = Path(out) / "confirm.toml"
+    months = [f"months = {doc['months']}"] if "months" in doc else []
+    path.write_text(
+        "# The calibration's confirmation, written by `clustersim calibrate`: the closest\n"
+        f"# points of its last round, rounded, re-run with {plan.confirm_replications} fresh "
+        "seeds.\n"
+        f'name = "{doc.get("name", plan.path.stem)}-confirm"\nkind = "compare"\n'
+        f"seed = {doc['seed'] + plan.rounds}\nreplications = {plan.confirm_replications}\n"
+        + "".join(f"{m}\n" for m in months)
+        + "\n[scenarios]\n"
+        + "\n".join(scenarios)
+        + "\n"
+    )
+    return path
+
+
+def rounded(value: float, d: Dimension, digits: int) -> int | float:
+    """A value as adopted: whole numbers as they are, others to `digits` significant digits."""
+    if d.integer:
+        return int(value)
+    return float(f"{float(value):.{digits}g}")
+
+
+def config_fragment(values: dict[str, Any], comment: str, **meta: str) -> str:
+    """A config file (or fragment) setting `values`, each under its parameter group."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    lines += [f'{key} = "{value}"' for key, value in meta.items()]
+    groups: dict[str, list[str]] = {}
+    for name, value in values.items():
+        groups.setdefault(specs()[name][1].group, []).append(f"{name} = {_toml(value)}")
+    for group, entries in groups.items():
+        lines += ["", f"[{group}]", *entries]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ the procedure
+def run_calibration(path: Path, out: Path, run: RunFolder) -> str:
+    """Every step of the procedure; `run` runs (or resumes) one experiment file into a folder.
+
+    Returns the chosen values as a config fragment, also written to OUT/chosen.toml.
+    """
+    plan = read_plan(path)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    rounds: list[dict[str, Any]] = []
+    experiment_path = Path(path)
+    for k in range(1, plan.rounds + 1):
+        experiment, folder = run(experiment_path, Path(out) / f"round-{k}", "sweep")
+        ranking = write_ranking(folder, experiment, plan)
+        rounds.append(_round_record(k, experiment_path, folder, experiment, ranking, plan))
+        if k < plan.rounds:
+            experiment_path = write_round(plan, k + 1, experiment, ranking, out)
+    confirm_path = write_confirmation(plan, experiment, ranking, out)
+    confirm, folder = run(confirm_path, Path(out) / "confirm", "compare")
+    return write_choice(plan, out, rounds, confirm, folder)
+
+
+def _round_record(
+    k: int,
+    path: Path,
+    folder: Path,
+    experiment: Experiment,
+    ranking: pd.DataFrame,
+    plan: CalibrationPlan,
+) -> dict[str, Any]:
+    kept = accepted(ranking, plan.accept)
+    return {
+        "round": k,
+        "experiment": str(path),
+        "folder": Path(folder).name,  # inside the calibration's folder
+        "method": experiment.method,
+        "points": len(experiment.points),
+        "replications": experiment.replications,
+        "seed": experiment.seed,
+        "ranges": {d.name: [d.low, d.high] for d in experiment.dimensions},
+        "accepted": {
+            d.name: [kept[d.name].min(), kept[d.name].max()] for d in experiment.dimensions
+        },
+        "closest_point": int(ranking.index[0]),
+        "closest_distance": float(ranking["distance"].iloc[0]),
+    }
+
+
+def write_choice(
+    plan: CalibrationPlan,
+    out: Path,
+    rounds: list[dict[str, Any]],
+    confirm: Experiment,
+    folder: Path,
+) -> str:
+    """Rank the confirmed candidates; write chosen.toml and calibration.json; return the former."""
+    ranked = point_distances(statistics_by_run(folder, confirm), plan.split.fitted, by="scenario")
+    names = list(rounds[-1]["ranges"])
+    candidates = []
+    for n, (scenario, row) in enumerate(ranked.iterrows()):
+        values = {k: _plain(confirm.scenarios[scenario].as_dict()[k]) for k in names}
+        candidates.append(
+            {
+                "name": scenario,
+                "round_point": int(str(scenario).removeprefix("point-")),
+                "values": values,
+                "distance": float(row["distance"]),
+                "targets_met": int(row["targets_met"]),
+                "chosen": n == 0,
+            }
+        )
+    chosen = candidates[0]
+    summary = {
+        "experiment": str(plan.path),
+        "targets": str(plan.split.path),
+        "fitted": [t.statistic for t in plan.split.fitted],
+        "settings": plan.settings(),
+        "rounds": rounds,
+        "confirm": {
+            "folder": str(folder),
+            "seed": confirm.seed,
+            "replications": confirm.replications,
+        },
+        "candidates": candidates,
+    }
+    Path(out, SUMMARY).write_text(json.dumps(summary, indent=2, default=_plain))
+    text = config_fragment(chosen["values"], _chosen_comment(plan, chosen, len(rounds), len(names)))
+    Path(out, CHOSEN).write_text(text)
+    return text
+
+
+def _chosen_comment(plan: CalibrationPlan, chosen: dict[str, Any], rounds: int, n: int) -> str:
+    fitted = len(plan.split.fitted)
+    return (
+        f"Chosen by `clustersim calibrate {plan.path}`: {chosen['name']} (round {rounds}'s "
+        f"point {chosen['round_point']},\nrounded to {plan.significant_digits} significant "
+        f"digits), distance {chosen['distance']:.3f} over {plan.confirm_replications} fresh "
+        f"replications,\n{chosen['targets_met']} of {fitted} calibration targets met. Adopt "
+        f"these {n} values as the defaults\n(clustersim/parameters.py, configs/baseline.toml)."
     )
 
 
-def calibration_markdown(
-    ranking: pd.DataFrame, experiment: Experiment, share: float = DEFAULT_ACCEPT_SHARE
-) -> str:
-    """The calibration's design, its best point, accepted ranges and the closest points."""
+def read_summary(out: Path) -> dict[str, Any]:
+    """A finished calibration's record (calibration.json), for the validation document."""
+    return json.loads(Path(out, SUMMARY).read_text())
+
+
+# ------------------------------------------------------------------ tables
+def round_markdown(ranking: pd.DataFrame, experiment: Experiment, plan: CalibrationPlan) -> str:
+    """A round's design, its accepted ranges and its closest points."""
     names = [d.name for d in experiment.dimensions]
-    ranges = parameter_ranges(ranking, names, share)
+    kept = accepted(ranking, plan.accept)
+    rows = []
+    for d in experiment.dimensions:
+        low, high = kept[d.name].min(), kept[d.name].max()
+        rows.append(
+            [
+                f"`{d.name}`",
+                f"{number(d.low, '.4g')} – {number(d.high, '.4g')}",
+                f"{number(low, '.4g')} – {number(high, '.4g')}",
+                f"{(high - low) / (d.high - d.low):.0%}",
+                number(ranking.iloc[0][d.name], ".4g"),
+            ]
+        )
+    header = ["parameter", "searched", "accepted", "accepted / searched", "closest point"]
     lines = [
         f"Design: `{experiment.path.name}`, a {experiment.method} sweep of "
         f"{len(experiment.points)} points x {experiment.replications} replications over "
         f"{len(names)} parameters (seed {experiment.seed}). Accepted: the closest "
-        f"{len(accepted(ranking, share))} points ({share:.0%}).",
+        f"{len(kept)} points ({plan.accept:.0%}). An accepted range near 100 % of the "
+        "searched one means the fitted targets do not pin that parameter down.",
         "",
-        markdown_table(
-            Table(
-                ["parameter", "best point", "accepted range"],
-                [
-                    [
-                        f"`{row.parameter}`",
-                        number(row.best, ".4g"),
-                        f"{number(row.accepted_low, '.4g')} – {number(row.accepted_high, '.4g')}",
-                    ]
-                    for row in ranges.itertuples(index=False)
-                ],
-            )
-        ),
+        markdown_table(Table(header, rows)),
         "",
-        "The five closest points (distance 0 would meet every target):",
+        "The five closest points (distance 0 would meet every calibration target):",
         "",
-        markdown_table(_closest_points(ranking.head(5), names)),
+        markdown_table(_closest_points(ranking.head(5), names, len(plan.split.fitted))),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _closest_points(top: pd.DataFrame, names: list[str]) -> Table:
+def _closest_points(top: pd.DataFrame, names: list[str], fitted: int) -> Table:
     rows = [
         [
             str(point),
             number(row["distance"], ".2f"),
-            f"{int(row['targets_met'])} of {len(TARGETS)}",
+            f"{int(row['targets_met'])} of {fitted}",
             *(number(row[n], ".4g") for n in names),
         ]
         for point, row in top.iterrows()
@@ -109,21 +412,175 @@ def _closest_points(top: pd.DataFrame, names: list[str]) -> Table:
     return Table(["point", "distance", "targets met", *(f"`{n}`" for n in names)], rows)
 
 
-def best_parameters_toml(ranking: pd.DataFrame, experiment: Experiment) -> str:
-    """The closest point as a config fragment, to paste or to adopt as defaults."""
-    best = ranking.iloc[0]
-    lines = [f"# closest point {ranking.index[0]}, distance {best['distance']:.3f}"]
-    for d in experiment.dimensions:
-        value = int(best[d.name]) if d.integer else float(best[d.name])
-        lines.append(f"{d.name} = {value!r}")
-    return "\n".join(lines) + "\n"
+# ------------------------------------------------------------------ the document
+def calibration_section(out: Path, split: TargetSplit) -> list[str]:
+    """Section 3 of docs/validation.md, every word of it from the calibration's record."""
+    summary = read_summary(out)
+    lines = ["## 3. Calibration", "", _procedure(summary), ""]
+    if summary["fitted"] != [t.statistic for t in split.fitted]:
+        lines += [
+            f"**This calibration fitted {', '.join(summary['fitted'])}; "
+            f"`{split.path.name}` now declares {', '.join(t.statistic for t in split.fitted)}. "
+            "Run the calibration again.**",
+            "",
+        ]
+    lines += [
+        "Fitted targets and the scale their misses are measured in:",
+        "",
+        markdown_table(
+            Table(
+                ["pattern", "range", "scale of a miss"],
+                [[t.pattern, _span(t), number(t.scale, ".3g")] for t in split.fitted],
+            )
+        ),
+        "",
+    ]
+    for record in summary["rounds"]:
+        stored = Path(out) / record["folder"] / "calibration" / "calibration.md"
+        lines += [f"### Round {record['round']}", "", stored.read_text(), ""]
+    lines += _confirmation(summary)
+    lines += _adopted(summary)
+    lines += _structural(Path(out) / summary["rounds"][0]["folder"], split)
+    return lines
 
 
-def write_calibration(root: Path, experiment: Experiment, share: float) -> pd.DataFrame:
-    """Rank a finished calibration sweep; write ranking.csv and calibration.md beside it."""
-    ranking = calibrate(root, experiment)
-    folder = Path(root) / "calibration"
-    folder.mkdir(exist_ok=True)
-    ranking.to_csv(folder / "ranking.csv")
-    (folder / "calibration.md").write_text(calibration_markdown(ranking, experiment, share))
-    return ranking
+def _procedure(summary: dict[str, Any]) -> str:
+    rules, rounds = summary["settings"], summary["rounds"]
+    first, confirm = rounds[0], summary["confirm"]
+    runs = sum(r["points"] * r["replications"] for r in rounds)
+    runs += len(summary["candidates"]) * confirm["replications"]
+    return (
+        f"`clustersim calibrate {summary['experiment']}` ran the procedure of "
+        "`clustersim/experiment/calibration.py` with the rules of that file's `[calibration]` "
+        f"table, in {runs} runs: {len(rounds)} round{'s' if len(rounds) > 1 else ''} of a "
+        f"{first['method']} design of {first['points']} points x {first['replications']} "
+        f"replications over {len(first['ranges'])} parameters (seed {first['seed']}, then "
+        "+1 a round); each point ranked by its distance to the "
+        f"{len(summary['fitted'])} fitted targets of `{summary['targets']}` (the root of the "
+        "summed squared misses, each miss the distance of the mean outside the target's range "
+        "in the target's scale); the closest "
+        f"{rules['accept']:.0%} of a round's points accepted (rejection ABC, Beaumont 2010); "
+        f"each next round over the accepted ranges widened by {rules['widen']:.0%} of the "
+        f"previous range on both sides; the {rules['confirm_points']} closest points of the "
+        f"last round, rounded to {rules['significant_digits']} significant digits, re-run "
+        f"with {confirm['replications']} fresh seeds (seed {confirm['seed']}); the closest of "
+        "them is the choice, printed by the command as a config fragment and adopted as the "
+        "defaults."
+    )
+
+
+def _span(t: Target) -> str:
+    return f"{number(t.low, '.3g')} – {number(t.high, '.3g')}"
+
+
+def _confirmation(summary: dict[str, Any]) -> list[str]:
+    candidates = summary["candidates"]
+    names = list(candidates[0]["values"])
+    header = ["", *(f"`{c['name']}`{' (chosen)' if c['chosen'] else ''}" for c in candidates)]
+    rows = [
+        ["distance", *(f"{c['distance']:.3f}" for c in candidates)],
+        ["targets met", *(f"{c['targets_met']} of {len(summary['fitted'])}" for c in candidates)],
+        *([f"`{n}`", *(number(c["values"][n], ".4g") for c in candidates)] for n in names),
+    ]
+    return [
+        "### Confirmation",
+        "",
+        f"The last round's closest points, rounded, with {summary['confirm']['replications']} "
+        "fresh replications each (`point-P` is the last round's point P):",
+        "",
+        markdown_table(Table(header, rows)),
+        "",
+    ]
+
+
+def _adopted(summary: dict[str, Any]) -> list[str]:
+    """The chosen values against the current defaults; a difference is said, not hidden."""
+    from clustersim.parameters import Parameters
+
+    defaults = Parameters()
+    chosen = next(c for c in summary["candidates"] if c["chosen"])["values"]
+    rows = [
+        [
+            f"`{n}`",
+            repr(getattr(defaults, n)),
+            repr(v),
+            "yes" if getattr(defaults, n) == v else "**no**",
+        ]
+        for n, v in chosen.items()
+    ]
+    differ = [r[0] for r in rows if r[-1] != "yes"]
+    unvaried = [
+        f"`{n}`"
+        for n, (_, spec) in specs().items()
+        if spec.source.startswith("calibrated") and n not in chosen
+    ]
+    note = (
+        "The defaults are the calibration's choice."
+        if not differ
+        else f"**The defaults differ from the calibration's choice in {', '.join(differ)}: "
+        "sections 1-2 then check other values than the calibration chose.**"
+    )
+    return [
+        "### Adopted defaults",
+        "",
+        markdown_table(Table(["parameter", "default", "chosen by the calibration", "same"], rows)),
+        "",
+        note,
+        "",
+        *(
+            [
+                f"Sourced as calibrated but not varied by this calibration: {', '.join(unvaried)}.",
+                "",
+            ]
+            if unvaried
+            else []
+        ),
+    ]
+
+
+def _structural(folder: Path, split: TargetSplit) -> list[str]:
+    """How many of round 1's points meet each target: fitted, or met whatever the values?"""
+    from clustersim.experiment.validation import TARGETS
+
+    points = pd.read_csv(folder / "calibration" / "ranking.csv")
+    rows = [
+        [t.pattern, split.role(t.statistic), f"{(points[t.statistic].map(t.miss) == 0).mean():.0%}"]
+        for t in TARGETS
+        if t.statistic in points and t.statistic not in split.measured_on
+    ]
+    return [
+        "### Fitted or structural?",
+        "",
+        f"Share of the {len(points)} points of round 1 whose mean meets each target (targets "
+        "measured on another scenario are not run by the sweep). A target met almost "
+        "everywhere follows from the model's structure, whatever the free parameters, and is "
+        "weak evidence even when held out; one met only in a small region is what the "
+        "calibration fitted, or, when held out, a real test.",
+        "",
+        markdown_table(Table(["target", "role", "points meeting it"], rows)),
+        "",
+    ]
+
+
+# ------------------------------------------------------------------ helpers
+def _relative(target: Path, start: Path) -> str:
+    """`target` as a path relative to the folder `start`, as TOML files name their bases."""
+    return Path(os.path.relpath(Path(target).resolve(), Path(start).resolve())).as_posix()
+
+
+def _bound(d: Dimension, value: float) -> str:
+    return str(int(value)) if d.integer else repr(float(value))
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: strings quoted, booleans lower case, numbers as Python writes them."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, for JSON and TOML."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -4,8 +4,12 @@ Following Grimm et al. (2005), the model is judged on several patterns at differ
 scales at once: who decides a partner choice (the tie), how large partnerships are
 and how many partners a firm has (the partnership), how many fail and which ones
 fail sooner (survival), who takes part (the population) and the shape of the
-collaboration network (the region). Each `Target` names its source and the range of
-model means that counts as reproducing it.
+collaboration network (the region). Each `Target` names its source, the range of
+model means that counts as reproducing it, and why that range.
+
+Which targets the calibration fits and which it holds out is not decided here but in
+the validation experiment's `[targets]` table (`TargetSplit`), each with its reason,
+so that the split is stated before calibrating and read by every command that needs it.
 
 Every statistic is computed per run from the run's stored tables, so a validation
 experiment's results folder (and a calibration sweep's) is all it needs; the mean
@@ -16,14 +20,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from clustersim.config import ConfigError, did_you_mean, read_toml
 from clustersim.experiment.analysis import mean_interval
 from clustersim.experiment.spec import Experiment
 from clustersim.experiment.store import ResultStore, StoreError, read_table
@@ -33,19 +39,25 @@ from clustersim.parameters import Parameters
 from clustersim.partner_choice import SURVEY_FACTORS
 from clustersim.survival import survival_at
 
-# 001 phase 4: what decided the choice of partner, 659 responses (percent).
-SURVEY_SHARES = {
-    "proximity": 32.5,
-    "goals": 24.9,
-    "ambition": 21.9,
-    "experience": 10.6,
-    "expertise": 10.2,
+# 001 phase 4: what decided the choice of partner, answers per factor (659 in all).
+SURVEY_RESPONSES = {
+    "proximity": 214,
+    "goals": 164,
+    "ambition": 144,
+    "experience": 70,
+    "expertise": 67,
 }
+SURVEY_TOTAL = sum(SURVEY_RESPONSES.values())
+SURVEY_SHARES = {f: 100.0 * n / SURVEY_TOTAL for f, n in SURVEY_RESPONSES.items()}  # percent
+SHARE_TOLERANCE = 5.0  # points either side of a survey share (reason in _SHARE_REASON)
+SEPARATION_LEVEL = 0.05  # two survey counts are told apart by an exact binomial test at 5 %
 SMALL_FIRM_EMPLOYEES = 15  # 003 §3.2.2: firms under 15-20 employees lack capacity
 FAILURE_HORIZON_MONTHS = 60  # Kale & Singh 2009: alliance failure within five years
 COMPARISON_MONTHS = 36  # survival horizon at which two kinds of partnership are compared
 SNAPSHOT_MONTHS = 12  # partners per firm is averaged over yearly snapshots
 KLICT_MIN_FIRMS = 3  # 003 §3.2.2: KLICT projects need at least 3 firms
+KLICT_CAP_MONTHS = 12  # 003 §3.2.2: KLICT capped projects at one year
+KLICT_PROJECTS, KLICT_STOPPED = 40, 2  # 003 §3.2.2: of about 40 projects, 2 stopped early
 RUN_KEYS = ("scenario", "point", "replication")
 SME = TYPE_NAMES[Regime.COMMERCIAL]
 RUN_TABLES = ("partnerships", "ties", "memberships", "organisations")
@@ -53,7 +65,7 @@ RUN_TABLES = ("partnerships", "ties", "memberships", "organisations")
 
 @dataclass(frozen=True)
 class Target:
-    """An observed pattern: the model statistic, its source and the range that meets it.
+    """An observed pattern: the model statistic, its source, the range that meets it and why.
 
     A level is met when the model's mean lies in [low, high]. A direction (an
     inequality such as "horizontal partnerships dissolve sooner") is met only when the
@@ -65,6 +77,7 @@ class Target:
     pattern: str
     source: str
     observed: str
+    reason: str  # why this range, printed beside it
     low: float
     high: float
     scale: float
@@ -84,23 +97,121 @@ class Target:
         return max(self.low - value, value - self.high, 0.0) / self.scale
 
 
+def survey_order() -> list[str]:
+    """The five factors from most to least often decisive in the survey."""
+    return sorted(SURVEY_RESPONSES, key=lambda f: -SURVEY_RESPONSES[f])
+
+
+def inseparable_neighbours() -> list[tuple[str, str, float]]:
+    """Survey neighbours whose counts an exact binomial test cannot tell apart, with p.
+
+    Conditional on the answers the two factors got together, each answer is one or the
+    other; equal shares would make the split Binomial(n, 1/2).
+    """
+    order = survey_order()
+    pairs = []
+    for a, b in pairwise(order):
+        n_a, n_b = SURVEY_RESPONSES[a], SURVEY_RESPONSES[b]
+        p = stats.binomtest(n_a, n_a + n_b).pvalue
+        if p >= SEPARATION_LEVEL:
+            pairs.append((a, b, float(p)))
+    return pairs
+
+
+def spearman_after_swaps(swaps: list[tuple[str, str]]) -> float:
+    """Spearman rho between the survey order and that order with these neighbours swapped."""
+    order = survey_order()
+    swapped = list(order)
+    for a, b in swaps:
+        i, j = swapped.index(a), swapped.index(b)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+    ranks = [swapped.index(f) for f in order]
+    return round(float(stats.spearmanr(range(len(order)), ranks).statistic), 12)
+
+
+def rank_threshold() -> float:
+    """Lowest rho the survey cannot tell from its own order: every inseparable pair swapped."""
+    return spearman_after_swaps([(a, b) for a, b, _ in inseparable_neighbours()])
+
+
+def _rank_reason() -> str:
+    pairs, order = inseparable_neighbours(), survey_order()
+    one = spearman_after_swaps([(order[0], order[1])])
+    two = spearman_after_swaps([(order[0], order[1]), (order[2], order[3])])
+    listed = "; ".join(
+        f"{a} / {b} ({SURVEY_RESPONSES[a]} vs {SURVEY_RESPONSES[b]} answers, p = {p:.2f})"
+        for a, b, p in pairs
+    )
+    return (
+        f"rho = 1 - 6 sum d^2 / (n (n^2 - 1)): with 5 factors one swap of neighbours gives "
+        f"{one:.1f}, two give {two:.1f}. An exact binomial "
+        f"test at {SEPARATION_LEVEL:.0%} cannot tell {len(pairs)} neighbour pairs of the survey "
+        f"apart ({listed or 'none'}), so an order with all of them swapped is as consistent "
+        f"with the survey as its own: threshold {rank_threshold():.1f}. A swap of a pair the "
+        "survey does separate can reach the same rho; the model's order is printed beside the "
+        "survey's below"
+    )
+
+
+def _share_reason() -> str:
+    widest = max(
+        1.96 * math.sqrt(p / 100 * (1 - p / 100) / SURVEY_TOTAL) * 100
+        for p in SURVEY_SHARES.values()
+    )
+    return (
+        f"±{SHARE_TOLERANCE:g} points: the survey's own 95 % sampling error is at most "
+        f"±{widest:.1f} points (binomial, n = {SURVEY_TOTAL}), widened because 001 asked "
+        "municipalities, not SMEs, and the model's decisive factor is its largest weighted "
+        "score term, not a stated reason"
+    )
+
+
+def klict_interval() -> tuple[float, float]:
+    """Exact (Clopper-Pearson) 95 % interval of the early-stop share, in percent."""
+    ci = stats.binomtest(KLICT_STOPPED, KLICT_PROJECTS).proportion_ci(0.95, method="exact")
+    return 100.0 * ci.low, 100.0 * ci.high
+
+
 def _decisive_target(factor: str) -> Target:
     share = SURVEY_SHARES[factor]
     return Target(
         f"decisive_{factor}",
         f"decisive factor of partner choice: {factor} (% of ties)",
-        "001 phase 4, survey of 659 partner choices",
+        f"001 phase 4, survey of {SURVEY_TOTAL} partner choices",
         f"{share:.1f} %",
-        share - 5.0,
-        share + 5.0,
-        5.0,
+        _share_reason(),
+        share - SHARE_TOLERANCE,
+        share + SHARE_TOLERANCE,
+        SHARE_TOLERANCE,
     )
 
 
 def _advantage_target(statistic: str, groups: str, source: str) -> Target:
     """One kind of partnership outlives another: a direction, met beyond the noise."""
     pattern = f"{COMPARISON_MONTHS}-month survival, {groups} (points)"
-    return Target(statistic, pattern, source, "above 0", 0.0, 100.0, 5.0, direction=True)
+    reason = "a direction: the source says which kind lasts longer, not by how much"
+    return Target(statistic, pattern, source, "above 0", reason, 0.0, 100.0, 5.0, direction=True)
+
+
+def _about(value: float) -> str:
+    return f"the source's 'about {value:g}', read as a figure rounded to a whole number"
+
+
+def _klict_early_stop() -> Target:
+    low, high = klict_interval()
+    return Target(
+        "klict_early_stop",
+        f"partnerships with at least {KLICT_MIN_FIRMS} firms that dissolved within their "
+        f"first {KLICT_CAP_MONTHS} months (within the project's cap when capped) (%)",
+        f"003 §3.2.2: {KLICT_STOPPED} of about {KLICT_PROJECTS} KLICT projects stopped early",
+        f"{KLICT_STOPPED} of ~{KLICT_PROJECTS} ({100 * KLICT_STOPPED / KLICT_PROJECTS:.0f} %)",
+        f"the exact (Clopper-Pearson) 95 % binomial interval of {KLICT_STOPPED} in "
+        f"{KLICT_PROJECTS}, {low:.1f}-{high:.1f} %; the source says 2 are *known* to have "
+        "stopped, so the observed share is if anything a floor",
+        low,
+        high,
+        (high - low) / 2,
+    )
 
 
 TARGETS: tuple[Target, ...] = (
@@ -109,16 +220,18 @@ TARGETS: tuple[Target, ...] = (
         "decisive_rank_rho",
         "rank order of the five decisive factors (Spearman rho with the survey)",
         "001 phase 4",
-        "same order, bar near-ties (rho >= 0.8)",
-        0.8,  # neighbouring survey shares are close: one swap is within sampling error
+        f"same order, bar the pairs the survey cannot separate (rho >= {rank_threshold():.1f})",
+        _rank_reason(),
+        rank_threshold(),
         1.0,
-        0.2,
+        1.0 - spearman_after_swaps([(survey_order()[0], survey_order()[1])]),  # one swap
     ),
     Target(
         "partners_per_firm",
         "partners per collaborating firm",
         "Kerste & Muizer 2001, in 003 §2.1",
         "about 3",
+        _about(3),
         2.5,
         3.5,
         0.5,
@@ -128,6 +241,7 @@ TARGETS: tuple[Target, ...] = (
         f"members per partnership with at least {KLICT_MIN_FIRMS} firms (KLICT rule)",
         "003 §3.2.2",
         "about 5",
+        _about(5),
         4.5,
         5.5,
         0.5,
@@ -137,9 +251,10 @@ TARGETS: tuple[Target, ...] = (
         "partnerships dissolved within 5 years (%, Kaplan-Meier)",
         "Kale & Singh 2009: alliance failure rates",
         "30-70 %",
+        "the range of failure rates the source reports across studies, as published",
         30.0,
         70.0,
-        10.0,
+        20.0,
     ),
     Target(
         "small_firm_representation",
@@ -147,8 +262,9 @@ TARGETS: tuple[Target, ...] = (
         "/ among all SMEs",
         "003 §3.2.2: 'not unwillingness but inability'",
         "below 1",
+        "a direction: the source says small firms are under-represented, not by how much",
         0.0,
-        0.99,
+        1.0,
         0.1,
         direction=True,
     ),
@@ -167,6 +283,8 @@ TARGETS: tuple[Target, ...] = (
         "clustering of the collaboration network / of a random graph alike",
         "Cowan, Jonard & Sanditov 2009: small worlds",
         "well above 1 (>= 3)",
+        "an assumption: the source says 'much higher than random' without a number; 3 is "
+        "our reading of 'well above'",
         3.0,
         math.inf,
         1.0,
@@ -176,11 +294,119 @@ TARGETS: tuple[Target, ...] = (
         "mean path length of the collaboration network / of a random graph alike",
         "Cowan, Jonard & Sanditov 2009",
         "about 1 (0.67-1.5)",
+        "an assumption: the source says 'comparable to random'; we allow a factor 1.5 either way",
         0.67,
         1.5,
         0.25,
     ),
+    _klict_early_stop(),
 )
+BY_STATISTIC = {t.statistic: t for t in TARGETS}
+
+
+# ------------------------------------------------------------------ the split
+ROLES = ("calibration", "held_out")
+
+
+@dataclass(frozen=True)
+class TargetSplit:
+    """Which targets the calibration fits and which it holds out, each with its reason.
+
+    Read from the validation experiment's `[targets]` table, so the split is declared
+    (and argued) in one file before any calibration runs. `measured_on` names, for a
+    pattern observed in another setting than the reference, the scenario it is
+    measured on (e.g. KLICT's early stops on a KLICT-like call).
+    """
+
+    path: Path
+    calibration: dict[str, str]
+    held_out: dict[str, str]
+    measured_on: dict[str, str]
+
+    @property
+    def fitted(self) -> tuple[Target, ...]:
+        """The calibration targets, in the order of TARGETS."""
+        return tuple(t for t in TARGETS if t.statistic in self.calibration)
+
+    def role(self, statistic: str) -> str:
+        return "fitted" if statistic in self.calibration else "held out"
+
+    def why(self, statistic: str) -> str:
+        return self.calibration.get(statistic) or self.held_out[statistic]
+
+    def scenario(self, statistic: str, reference: str) -> str:
+        return self.measured_on.get(statistic, reference)
+
+
+def read_split(path: Path) -> TargetSplit:
+    """The `[targets]` table of a validation experiment, checked; ConfigError in one line."""
+    path = Path(path)
+    doc = read_toml(path)
+    table = doc.get("targets")
+    if not isinstance(table, dict):
+        raise ConfigError(
+            path,
+            "needs a [targets] table: [targets.calibration] and [targets.held_out], "
+            'each target = "why"',
+        )
+    for key in table:
+        if key not in (*ROLES, "measured_on"):
+            raise ConfigError(
+                path, f"unknown key {key}; use {', '.join(ROLES)}, measured_on", "targets"
+            )
+    roles = {role: _reasons(path, table.get(role), role) for role in ROLES}
+    for target in TARGETS:
+        s = target.statistic
+        if s in roles["calibration"] and s in roles["held_out"]:
+            raise ConfigError(path, f"{s} is both fitted and held out; keep it in one", "targets")
+        if s not in roles["calibration"] and s not in roles["held_out"]:
+            raise ConfigError(
+                path,
+                f"{s} is in neither [targets.calibration] nor [targets.held_out]; put it "
+                "in one, with why",
+                "targets",
+            )
+    if not roles["calibration"]:
+        raise ConfigError(path, "[targets.calibration] is empty: the calibration needs a target")
+    measured_on = _measured_on(path, table.get("measured_on", {}), doc.get("scenarios", {}))
+    fitted_elsewhere = [s for s in measured_on if s in roles["calibration"]]
+    if fitted_elsewhere:
+        raise ConfigError(
+            path,
+            f"{fitted_elsewhere[0]} is measured on {measured_on[fitted_elsewhere[0]]}, "
+            "which the calibration sweep does not run; hold it out",
+            "targets",
+        )
+    return TargetSplit(path, roles["calibration"], roles["held_out"], measured_on)
+
+
+def _reasons(path: Path, table: Any, role: str) -> dict[str, str]:
+    """A role's table: known target = "why", every reason a non-empty string."""
+    if not isinstance(table, dict):
+        raise ConfigError(path, f'needs a [targets.{role}] table of target = "why"')
+    for name, why in table.items():
+        if name not in BY_STATISTIC:
+            hint = did_you_mean(name, BY_STATISTIC)
+            raise ConfigError(
+                path, f"unknown target {name}{f'; {hint}' if hint else ''}", f"targets.{role}"
+            )
+        if not isinstance(why, str) or not why.strip():
+            raise ConfigError(path, f"{name} needs its reason as text", f"targets.{role}")
+    return dict(table)
+
+
+def _measured_on(path: Path, table: Any, scenarios: Any) -> dict[str, str]:
+    """Targets measured on another scenario than the reference: target = "scenario"."""
+    if not isinstance(table, dict):
+        raise ConfigError(path, 'must be a table of target = "scenario"', "targets.measured_on")
+    for name, scenario in table.items():
+        if name not in BY_STATISTIC:
+            raise ConfigError(path, f"unknown target {name}", "targets.measured_on")
+        if scenario not in scenarios:
+            raise ConfigError(
+                path, f"{name} = {scenario!r} is not one of the [scenarios]", "targets.measured_on"
+            )
+    return dict(table)
 
 
 # ------------------------------------------------------------------ per-run statistics
@@ -202,6 +428,7 @@ def pattern_statistics(
             parts, parts["built_on_existing_ties"]
         ),
         **small_world(memberships, seed),
+        "klict_early_stop": early_stop_share(parts, params),
     }
 
 
@@ -266,6 +493,22 @@ def survival_advantage(parts: pd.DataFrame, group: pd.Series) -> float:
     inside = survival_at(parts.loc[group], (COMPARISON_MONTHS,))[COMPARISON_MONTHS]
     outside = survival_at(parts.loc[~group], (COMPARISON_MONTHS,))[COMPARISON_MONTHS]
     return 100.0 * (inside - outside)
+
+
+def early_stop_share(parts: pd.DataFrame, params: Parameters) -> float:
+    """Share (%) of partnerships with at least KLICT_MIN_FIRMS firms that dissolved early.
+
+    Early is within the project's cap when projects are capped (`project_months`), else
+    within KLICT's one year. Only partnerships whose whole first period the run saw count
+    (formed at least that long before its end), so the late ones are not counted as
+    survivors; a completed (capped) project is not a dissolution.
+    """
+    horizon = params.project_months or KLICT_CAP_MONTHS
+    seen = (parts["n_sme"] >= KLICT_MIN_FIRMS) & (parts["formed"] + horizon <= params.months)
+    if not seen.any():
+        return float("nan")
+    early = parts["dissolved"].astype(bool) & (parts["duration"] <= horizon)
+    return 100.0 * float(early[seen].mean())
 
 
 def small_world(memberships: pd.DataFrame, seed: int) -> dict[str, float]:
@@ -335,10 +578,10 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[0:0]
 
 
-def summarise_targets(per_run: pd.DataFrame) -> pd.DataFrame:
+def summarise_targets(per_run: pd.DataFrame, targets: tuple[Target, ...] = TARGETS) -> pd.DataFrame:
     """Per target: the mean over runs, its 95 % t-interval, runs that could say, and met."""
     rows = []
-    for target in TARGETS:
+    for target in targets:
         values = per_run[target.statistic].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         mean, low, high = mean_interval(values)
@@ -358,6 +601,17 @@ def summarise_targets(per_run: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summarise_validation(per_run: pd.DataFrame, reference: str, split: TargetSplit) -> pd.DataFrame:
+    """Every target on the scenario it is measured on, with its role (fitted or held out)."""
+    rows = []
+    for target in TARGETS:
+        scenario = split.scenario(target.statistic, reference)
+        runs = per_run.loc[per_run["scenario"] == scenario]
+        row = summarise_targets(runs, (target,)).iloc[0].to_dict()
+        rows.append({**row, "role": split.role(target.statistic), "scenario": scenario})
+    return pd.DataFrame(rows)
+
+
 def rank_order(summary: pd.DataFrame) -> str:
     """The model's order of the five factors by mean share, e.g. 'goals > proximity > ...'."""
     shares = summary.set_index("statistic")["mean"]
@@ -365,21 +619,55 @@ def rank_order(summary: pd.DataFrame) -> str:
     return " > ".join(order)
 
 
+VALIDATION_HEADER = (
+    "pattern",
+    "source",
+    "target",
+    "measured on",
+    "model mean [95 % interval]",
+    "runs",
+    "met",
+)
+
+
 def validation_table(summary: pd.DataFrame) -> str:
-    """The Markdown table: target, source, model mean with 95 % interval, met."""
+    """The Markdown table: target, source, scenario, model mean with 95 % interval, met."""
     rows = [
         [
             row.pattern,
             row.source,
             row.target,
+            f"`{row.scenario}`",
             f"{_fmt(row.mean)} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]",
             str(row.runs),
             "yes" if row.met else "**no**",
         ]
         for row in summary.itertuples(index=False)
     ]
-    header = ["pattern", "source", "target", "model mean [95 % interval]", "runs", "met"]
+    return markdown_table(Table(VALIDATION_HEADER, rows)) + "\n"
+
+
+def thresholds_table(split: TargetSplit) -> str:
+    """Every target's range and why that range, and why it is fitted or held out."""
+    rows = [
+        [
+            t.pattern,
+            split.role(t.statistic),
+            _range(t),
+            t.reason,
+            split.why(t.statistic),
+        ]
+        for t in TARGETS
+    ]
+    header = ["pattern", "role", "range met", "why this range", "why fitted or held out"]
     return markdown_table(Table(header, rows)) + "\n"
+
+
+def _range(t: Target) -> str:
+    bounds = f"{number(t.low, '.3g')} to {number(t.high, '.3g')}"
+    if math.isinf(t.high):
+        bounds = f">= {number(t.low, '.3g')}"
+    return f"95 % interval within {bounds}" if t.direction else f"mean within {bounds}"
 
 
 def decisive_table(summary: pd.DataFrame) -> str:
