@@ -20,7 +20,14 @@ from clustersim.dashboard.controls import LEVERS, MAIN_PARAMETERS, label, user_p
 from clustersim.dashboard.feed import latest, sentence
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
 from clustersim.dashboard.playback import Pacer, Player, Run
-from clustersim.dashboard.plots import ACTIVE, TURNOVER, SeriesDrawing, nice_ceiling, survival_curve
+from clustersim.dashboard.plots import (
+    ACTIVE,
+    SPENDING,
+    TURNOVER,
+    SeriesDrawing,
+    nice_ceiling,
+    survival_curve,
+)
 from clustersim.dashboard.presets import CONFIG_ENV, load_presets
 from clustersim.dashboard.region_map import partnership_links
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
@@ -156,6 +163,18 @@ def test_every_control_is_present(live: Page) -> None:
     assert "months per second" in live.widget(v.Slider, "Speed").label
 
 
+def test_the_levers_are_labelled_in_plain_words_with_units() -> None:
+    assert label("cluster_manager_hours") == (
+        "cluster manager's time for partnerships (0 = no manager) (h/month)"
+    )
+    assert label("quick_win_latest_months") == "quick-win window closes after (months)"
+    assert label("quick_win") == "quick win"  # a switch: no unit
+    assert label("n_smes") == "n smes (organisations)"  # other parameters: the name in words
+    removed = {"quick_win_months", "cluster_manager_capacity", "cluster_manager_boost"}
+    assert not removed & set(LEVERS + MAIN_PARAMETERS)
+    assert all(name in specs() for name in LEVERS + MAIN_PARAMETERS)
+
+
 def test_sliders_show_units_and_stay_in_the_valid_range() -> None:
     parameters = Scenario(load_presets(CONFIGS)["baseline"]).parameters
     for name, entry in user_params(LEVERS + MAIN_PARAMETERS, parameters).items():
@@ -208,7 +227,12 @@ def test_event_feed_grows_newest_first(live: Page) -> None:
     while not live.model.events:
         live.step()
     early = feed()
-    live.step(6)
+    first = len(live.model.events)
+    # events come in bursts in a small region: step until more have happened
+    for _ in range(60):
+        live.step()
+        if len(live.model.events) > first:
+            break
     later = feed()
     events = live.model.events
     assert 0 < len(early) < len(later) == min(12, len(events))
@@ -279,9 +303,23 @@ def test_a_slider_value_breaking_a_rule_is_refused(live: Page) -> None:
 
 
 def test_any_parameter_can_be_typed_exactly(live: Page) -> None:
-    live.widget(v.Select, "Parameter to type").v_model = "stall_months"
-    live.type_into("stall months (months), valid", "12")
-    assert live.model.p.stall_months == 12
+    live.widget(v.Select, "Parameter to type").v_model = "cluster_manager_introduction_hours"
+    live.type_into("cluster manager introduction hours (h/introduction), valid", "3")
+    assert live.model.p.cluster_manager_introduction_hours == 3
+    assert not live.refusals()
+
+
+def test_an_empty_quick_win_window_is_refused(live: Page) -> None:
+    model = live.model
+    live.widget(v.Slider, label("quick_win_earliest_months")).v_model = 20  # after the end
+    assert any("the window is empty" in t for t in live.refusals())
+    assert live.model is model
+
+
+def test_the_cluster_manager_is_set_by_its_hours(live: Page) -> None:
+    live.widget(v.Slider, label("cluster_manager_hours")).v_model = 40.0
+    assert live.model.p.cluster_manager_hours == 40.0
+    assert live.model.policy.manager.present
     assert not live.refusals()
 
 
@@ -344,6 +382,21 @@ def test_plots_draw_the_models_own_series() -> None:
         for column, line in drawing.lines.items():
             assert np.array_equal(line.get_xdata(), series["month"])
             assert np.array_equal(line.get_ydata(), series[column])
+
+
+def test_public_spending_is_drawn_by_lever() -> None:
+    scenario = Scenario(load_presets(CONFIGS)["baseline"], seed=2)
+    scenario = scenario.with_value("cluster_manager_hours", 40.0).with_value("matchmaking", True)
+    model = ScenarioModel(scenario)
+    for _ in range(8):
+        model.step()
+    series = model.series()
+    drawing = SeriesDrawing(SPENDING, model.p.months)
+    assert set(drawing.lines) == {"subsidy_spent_eur", "matchmaking_spent_eur", "manager_spent_eur"}
+    assert drawing.render(series).startswith(b"\x89PNG")
+    for column, line in drawing.lines.items():
+        assert np.allclose(line.get_ydata(), series[column] * 1e-3)
+    assert series["manager_spent_eur"].iloc[-1] > 0 and series["matchmaking_spent_eur"].iloc[-1] > 0
 
 
 def test_survival_curve_is_kaplan_meier_of_partnerships_so_far() -> None:

@@ -24,9 +24,11 @@ LEVERS = (
     "subsidy_months",
     "participant_cap",
     "quick_win",
-    "quick_win_months",
+    "quick_win_earliest_months",
+    "quick_win_latest_months",
     "matchmaking",
-    "cluster_manager_capacity",
+    "cluster_manager_hours",
+    "cluster_manager_salary_eur",
 )
 MAIN_PARAMETERS = (
     "months",
@@ -44,8 +46,10 @@ SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
     "subsidy_share": (0.0, 1.0, 0.05),
     "subsidy_months": (0, 120, 6),
     "participant_cap": (0, 20, 1),
-    "quick_win_months": (1, 24, 1),
-    "cluster_manager_capacity": (0, 50, 1),
+    "quick_win_earliest_months": (1, 24, 1),
+    "quick_win_latest_months": (1, 24, 1),
+    "cluster_manager_hours": (0.0, 320.0, 8.0),  # 8 h a month serve one partnership
+    "cluster_manager_salary_eur": (0.0, 15_000.0, 500.0),
     "months": (12, 240, 12),
     "n_smes": (20, 1000, 10),
     "initiation_rate": (0.0, 0.2, 0.005),
@@ -56,12 +60,23 @@ SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
     "patience_months": (1.0, 36.0, 1.0),
 }
 NUMERIC = tuple(name for name, (f, _) in specs().items() if f.type != "bool")
+# Plain words for the levers, where the parameter's name alone would not say what it does;
+# every other parameter is labelled with its name in words.
+WORDS: dict[str, str] = {
+    "subsidy_share": "start subsidy: share of members' costs it pays",
+    "subsidy_months": "start subsidy: months it pays for",
+    "participant_cap": "most members a partnership may have (0 = no cap)",
+    "quick_win_earliest_months": "quick-win window opens after",
+    "quick_win_latest_months": "quick-win window closes after",
+    "cluster_manager_hours": "cluster manager's time for partnerships (0 = no manager)",
+    "cluster_manager_salary_eur": "cluster manager's full-time salary",
+}
 
 
 def label(name: str) -> str:
-    """A parameter's name in words, with its unit: 'subsidy share (share of costs)'."""
+    """A parameter in words, with its unit: 'start subsidy: months it pays for (months)'."""
     spec = specs()[name][1]
-    words = name.replace("_", " ")
+    words = WORDS.get(name, name.replace("_", " "))
     return words if spec.unit == "switch" else f"{words} ({spec.unit})"
 
 

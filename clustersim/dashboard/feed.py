@@ -26,6 +26,7 @@ COLOURS = {
     "milestone": GOOD,
     "completed": GOOD,
     "matchmaking": NEWS,
+    "introductions": NEWS,
     "subsidy_ended": NEWS,
     "missed": WORRY,
     "member_left": WORRY,

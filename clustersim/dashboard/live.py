@@ -14,7 +14,7 @@ from clustersim.dashboard.frames import ScenarioFrame
 from clustersim.dashboard.plots import (
     ACTIVE,
     COLLABORATING,
-    SUBSIDY,
+    SPENDING,
     TRUST,
     TURNOVER,
     SeriesPlot,
@@ -22,7 +22,7 @@ from clustersim.dashboard.plots import (
 )
 from clustersim.dashboard.region_map import RegionMap
 
-LIVE_CHARTS = (ACTIVE, TURNOVER, COLLABORATING, TRUST, SUBSIDY)
+LIVE_CHARTS = (ACTIVE, TURNOVER, COLLABORATING, TRUST, SPENDING)
 
 
 @solara.component

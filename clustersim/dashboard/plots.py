@@ -57,9 +57,13 @@ COLLABORATING = Chart(
 TRUST = Chart(
     "Mean trust within partnerships", {"mean_trust": "mean trust"}, "trust (0 to 1)", y_max=1.0
 )
-SUBSIDY = Chart(
-    "Start subsidy spent so far",
-    {"subsidy_spent_eur": "subsidy paid"},
+SPENDING = Chart(
+    "Public money spent so far, by lever",
+    {
+        "subsidy_spent_eur": "start subsidy",
+        "matchmaking_spent_eur": "matchmaking",
+        "manager_spent_eur": "cluster manager (public share)",
+    },
     "thousand EUR",
     scale=1e-3,
 )
