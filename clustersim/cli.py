@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dashboard(sub)
     _add_validate_model(sub)
     _add_calibrate(sub)
+    _add_explain(sub)
     _add_params(sub)
     return parser
 
@@ -272,24 +273,30 @@ def _add_validate_model(sub: argparse._SubParsersAction) -> None:
     validate_model = sub.add_parser(
         "validate-model",
         help="run the validation experiment and write docs/validation.md",
-        description='Run a validation experiment (kind = "compare"), compare the model with '
-        "the observed patterns of the sources (each target, its source, the model's mean with "
-        "a 95 % interval, met or not) and write the validation document, with the "
-        "calibration and Morris screening of finished sweeps if given.",
+        description='Run a validation experiment (kind = "compare") and write the validation '
+        "document: the target split of its [targets] table (fitted or held out, and why), "
+        "each pattern against the model (source, range and why, the model's mean with a 95 % "
+        "interval, met or not), the held-out patterns in their own table, with the finished "
+        "calibration and the Morris screening (run here, resumably) if given.",
     )
     _add_experiment_options(validate_model, "compare")
     validate_model.add_argument(
         "--calibration",
         type=Path,
-        action="append",
-        default=[],
-        help="results folder of a ranked calibration sweep to report (repeatable, one per round)",
+        default=None,
+        help="results folder of a finished `clustersim calibrate` to report",
     )
     validate_model.add_argument(
         "--screening",
         type=Path,
         default=None,
-        help="results folder of a finished Morris sweep to report",
+        help="screening file (a Morris sweep with a [screening] table) to run and report",
+    )
+    validate_model.add_argument(
+        "--screening-out",
+        type=Path,
+        default=None,
+        help="results folder of the screening (default results/<its name>)",
     )
     validate_model.add_argument(
         "--doc",
@@ -303,19 +310,44 @@ def _add_validate_model(sub: argparse._SubParsersAction) -> None:
 def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     calibrate = sub.add_parser(
         "calibrate",
-        help="rank a sweep's points by their distance to the validation targets",
-        description='Run a calibration sweep (kind = "sweep", usually an LHS over the free '
-        "parameters), rank its points by their distance to every validation target at once "
-        "(rejection ABC), write RESULTS/calibration/ and print the closest point as TOML.",
+        help="run the calibration procedure and print the chosen parameter values",
+        description='Run the calibration a sweep file declares (kind = "sweep" with a '
+        "[calibration] table): its rounds, each ranked by the distance to the calibration "
+        "targets of the validation experiment it names and narrowed by the stated rule, then "
+        "the confirmation of the closest points with fresh seeds. Writes RESULTS/ (rounds, "
+        "calibration.json, chosen.toml) and prints the chosen values as a config fragment. "
+        "Re-running resumes.",
     )
     _add_experiment_options(calibrate, "sweep")
-    calibrate.add_argument(
-        "--accept",
-        type=float,
-        default=0.1,
-        help="share of closest points accepted (default 0.1)",
-    )
     calibrate.set_defaults(handler=_calibrate, kind="sweep")
+
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:
+    explain = sub.add_parser(
+        "explain",
+        help="why each policy works: its effects and the mechanisms that carry them",
+        description="Run a comparison as a mechanism ablation (every scenario with all "
+        "mechanisms on and with each switched off in turn, the same seeds for all), then "
+        "write RESULTS/explain.md and explain.csv: each policy's effect on S(36), "
+        "formations and collaboration-months against the reference, with 95 % intervals, "
+        "and how much of it remains with each mechanism off. Re-running resumes.",
+    )
+    _add_experiment_options(explain, "compare")
+    out = next(action for action in explain._actions if action.dest == "out")
+    out.help = "results folder (default results/<experiment name>-explain)"
+    explain.add_argument(
+        "--replications",
+        type=_positive_int("--replications", least=1),
+        default=None,
+        help="replications per group (default: the experiment file's); fewer for a quick look",
+    )
+    explain.add_argument(
+        "--mechanisms",
+        default=None,
+        metavar="NAME[,NAME...]",
+        help="mechanisms to switch off, comma-separated (default: all of them)",
+    )
+    explain.set_defaults(handler=_explain)
 
 
 def _add_params(sub: argparse._SubParsersAction) -> None:
@@ -458,29 +490,91 @@ def _engine(args: argparse.Namespace) -> AbstractContextManager:
 
 
 def _validate_model(args: argparse.Namespace) -> None:
+    from clustersim.experiment.screening import load_screening
     from clustersim.experiment.validation_doc import write_validation_doc
 
-    folders = [("--calibration", f) for f in args.calibration] + [("--screening", args.screening)]
-    for flag, folder in folders:
-        if folder is not None and not (folder / "manifest.json").is_file():
-            raise UserError(f"{flag} {folder}: not a results folder (no manifest.json)")
+    if args.calibration is not None and not (args.calibration / "calibration.json").is_file():
+        raise UserError(
+            f"--calibration {args.calibration}: not a finished calibration (no calibration.json); "
+            "run clustersim calibrate first"
+        )
+    screening = load_screening(args.screening) if args.screening else None  # before any run
     experiment, out = _execute(args)
+    screened = None
+    if screening is not None:
+        screened = args.screening_out or Path("results") / screening.design.name
+        _check_out(screened)
+        note = ""
+        if not args.scheduler:  # a Dask cluster's memory is its own
+            from clustersim.resources import experiment_scenarios, fit_workers
+
+            sizes = experiment_scenarios(
+                screening.experiment.scenarios, screening.experiment.points
+            )
+            args.workers, note = fit_workers(sizes, str(args.screening), args.workers, args.serial)
+        outcome = _run_experiment_alone(args, screening.experiment, screened, note)
+        if outcome.failed:
+            raise UserError(
+                f"{len(outcome.failed)} screening runs failed; see {screened}/status.jsonl; "
+                "run the same command again to retry them"
+            )
     summary = write_validation_doc(
-        args.doc, experiment, out, calibration=args.calibration, screening=args.screening
+        args.doc,
+        experiment,
+        out,
+        calibration=args.calibration,
+        screening=(screening, screened) if screening is not None else None,
     )
     print(summary)
     print(f"validation written to {args.doc}", file=sys.stderr)
 
 
 def _calibrate(args: argparse.Namespace) -> None:
-    from clustersim.experiment.calibration import best_parameters_toml, write_calibration
+    from clustersim.experiment.calibration import CHOSEN, run_calibration
+    from clustersim.experiment.spec import Experiment, load_experiment
 
-    if not 0 < args.accept <= 1:
-        raise UserError(f"--accept {args.accept}: must be a share in (0, 1]")
-    experiment, out = _execute(args)
-    ranking = write_calibration(out, experiment, args.accept)
-    print(best_parameters_toml(ranking, experiment), end="")
-    print(f"ranking written to {out / 'calibration'}/", file=sys.stderr)
+    def run(path: Path, folder: Path, kind: str) -> tuple[Experiment, Path]:
+        return _execute(
+            argparse.Namespace(**{**vars(args), "experiment": path, "out": folder, "kind": kind})
+        )
+
+    out = args.out or Path("results") / load_experiment(args.experiment).name
+    _check_out(out)
+    print(run_calibration(args.experiment, out, run), end="")
+    print(f"calibration written to {out}/ (the chosen values: {out / CHOSEN})", file=sys.stderr)
+
+
+def _explain(args: argparse.Namespace) -> None:
+    """Run (or resume) a comparison's mechanism ablation and write its explanation."""
+    from clustersim.experiment.explain import ExplainError, load_ablation, write_explanation
+
+    try:
+        plan = load_ablation(args.experiment, args.mechanisms, args.replications)
+    except ExplainError as exc:
+        raise UserError(str(exc)) from None
+    experiment = plan.experiment
+    out = args.out or Path("results") / experiment.name
+    _check_out(out)
+    note = ""
+    if not args.scheduler:  # a Dask cluster's memory is its own
+        from clustersim.resources import experiment_scenarios, fit_workers
+
+        sizes = experiment_scenarios(experiment.scenarios, experiment.points)
+        args.workers, note = fit_workers(sizes, str(args.experiment), args.workers, args.serial)
+    outcome = _run_experiment_alone(args, experiment, out, note)
+    print(
+        f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
+        f"({outcome.already_done} from before, {outcome.completed} now)",
+        file=sys.stderr,
+    )
+    if outcome.failed:
+        raise UserError(
+            f"{len(outcome.failed)} runs failed ({', '.join(outcome.failed[:3])}"
+            f"{', ...' if len(outcome.failed) > 3 else ''}); see {out}/status.jsonl; "
+            "run the same command again to retry them"
+        )
+    print(write_explanation(out, plan))
+    print(f"explanation written to {out / 'explain.md'} and explain.csv", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace) -> None:
