@@ -43,7 +43,7 @@ def network_statistics(graph: nx.Graph) -> dict[str, float]:
     components = [len(c) for c in nx.connected_components(active)]
     clusters = [size for size in components if size >= MIN_CLUSTER_SIZE]
     return {
-        "network_density": nx.density(graph) if n > 1 else 0.0,
+        "network_density": float(nx.density(graph)) if n > 1 else 0.0,
         "network_clustering": nx.average_clustering(active) if len(active) else 0.0,
         "largest_component_share": max(components, default=0) / n if n else 0.0,
         "clusters": float(len(clusters)),
@@ -60,7 +60,7 @@ def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> d
     i, j = _pairs_within(groups)
     if len(i) == 0:
         return {
-            "network_density": 0 if n > 1 else 0.0,  # networkx's integer 0 for no edges
+            "network_density": 0.0,
             "network_clustering": 0.0,
             "largest_component_share": 0.0,
             "clusters": 0.0,
