@@ -86,13 +86,16 @@ def decide(
     *,
     population: Population,
     p: Parameters,
+    hours: float,
 ) -> np.ndarray:
-    """Whether each of `who` joins: results worth the cost, and the money to take part."""
+    """Whether each of `who` joins: results worth the cost, the money to take part, and
+    the `hours` a month it takes (a membership, and its reporting if subsidised)."""
     months = p.milestone_months
     affordable = reserve_until_result_eur(population, who, months, p.preparation_cost_eur)
     can_apply = population.cash_eur[who] >= application_eur
+    has_time = population.free_hours(who) >= hours
     worth = beliefs.worth_it(views.prior_rate, views.value_eur, cost_eur)
-    return worth & (affordable >= cost_eur * months) & can_apply
+    return worth & (affordable >= cost_eur * months) & can_apply & has_time
 
 
 def reserve_until_result_eur(

@@ -114,7 +114,7 @@ def invite(
         initiator, invitees, terms[order], planned, quality, pop, scorer, trust, p, rng
     )
     accepted = acceptance.decide(
-        invitees, views, plan.cost_eur, plan.application_eur, population=pop, p=p
+        invitees, views, plan.cost_eur, plan.application_eur, population=pop, p=p, hours=plan.hours
     )
     asked = min(int(np.searchsorted(np.cumsum(accepted), planned - 1) + 1), len(order))
     order, accepted = order[:asked], accepted[:asked]
@@ -200,6 +200,7 @@ class Plan:
     applies: bool  # the planned members would be eligible for a start subsidy
     cost_eur: float  # expected monthly cost per member
     application_eur: float
+    hours: float  # a month, per member: the membership and any reporting
     own: Outlook
     initiator_agrees: bool
 
@@ -233,8 +234,9 @@ class Plan:
             p=p,
             rng=rng,
         )
-        agrees = bool(acceptance.decide(me, own, cost, application, population=pop, p=p)[0])
-        return cls(initiator, applies, cost, application, own, agrees)
+        hours = p.hours_per_membership + (p.reporting_hours if applies else 0.0)
+        agrees = acceptance.decide(me, own, cost, application, population=pop, p=p, hours=hours)
+        return cls(initiator, applies, cost, application, hours, own, bool(agrees[0]))
 
     def settle(
         self,
@@ -253,9 +255,10 @@ class Plan:
         if not self.applies or policy.subsidy.eligible(firms):
             return self.applies, accepted
         full = acceptance.monthly_cost_eur(p, policy.subsidy, False)
-        again = acceptance.decide(asked, views, full, 0.0, population=pop, p=p)
+        hours = p.hours_per_membership
+        again = acceptance.decide(asked, views, full, 0.0, population=pop, p=p, hours=hours)
         mine = acceptance.decide(
-            np.array([self.initiator]), self.own, full, 0.0, population=pop, p=p
+            np.array([self.initiator]), self.own, full, 0.0, population=pop, p=p, hours=hours
         )
         return False, accepted & again & bool(mine[0])
 

@@ -179,6 +179,8 @@ class ClusterModel(mesa.Model):
         )
         self.partnerships[part.id] = part
         self.roster.enrol(part, self.month)
+        if part.subsidised:  # its reporting hours are spoken for from now on
+            self.population.admin_hours[members] += self.p.reporting_hours
         self._counts["formed"] += 1
         self._tell("formed", part.id, members, subsidised=part.subsidised)
         return part
