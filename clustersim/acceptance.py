@@ -86,14 +86,14 @@ def decide(
     *,
     population: Population,
     p: Parameters,
-    hours: float,
+    hours: float | None = None,
 ) -> np.ndarray:
     """Whether each of `who` joins: results worth the cost, the money to take part, and
-    the `hours` a month it takes (a membership, and its reporting if subsidised)."""
+    the `hours` a month it takes (a membership by default, plus reporting if subsidised)."""
     months = p.milestone_months
     affordable = reserve_until_result_eur(population, who, months, p.preparation_cost_eur)
     can_apply = population.cash_eur[who] >= application_eur
-    has_time = population.free_hours(who) >= hours
+    has_time = population.free_hours(who) >= (p.hours_per_membership if hours is None else hours)
     worth = beliefs.worth_it(views.prior_rate, views.value_eur, cost_eur)
     return worth & (affordable >= cost_eur * months) & can_apply & has_time
 

@@ -205,15 +205,15 @@ class ClusterModel(mesa.Model):
                 self._tell("milestone", part.id, count=part.main_milestones_reached)
 
     def pay_costs(self) -> tuple[list[float], set[tuple[int, int]]]:
-        """4. Members pay their monthly share; returns each partnership's cost per member and
-        the (partnership, member) pairs that could not pay."""
+        """4. Members pay their monthly share; returns each partnership's cost per member as
+        members judge it, and the (partnership, member) pairs that could not pay."""
         parts, month = self.active_partnerships, self.month
         claiming = [part.subsidy_active(month) for part in parts]
         costs = member_costs_eur(parts, self.p, self.policy, month)
         for part, claimed in zip(parts, claiming, strict=True):
             if claimed and not part.subsidy_active(month + 1):
                 self._tell("subsidy_ended", part.id)
-        return costs, pay_costs(self.population.cash_eur, parts, costs)
+        return costs.judged_eur, pay_costs(self.population.cash_eur, parts, costs.paid_eur)
 
     def converge_cultures(self) -> None:
         """5. Partners' cultures drift slowly towards their partnership's mean."""

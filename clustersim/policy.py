@@ -346,28 +346,37 @@ class Policy:
         return self.subsidy.spent_eur + self.matchmaking.spent_eur + self.manager.public_spent_eur
 
 
+@dataclass(frozen=True)
+class MonthCosts:
+    """Each partnership's cost per member this month: what members pay, and what they
+    judge staying by (the same, unless the price mechanism is off: then the full price)."""
+
+    paid_eur: list[float]
+    judged_eur: list[float]
+
+
 def member_costs_eur(
     parts: Sequence[Partnership], p: Parameters, policy: Policy, month: int
-) -> list[float]:
+) -> MonthCosts:
     """Each partnership's cost per member this month: preparation until its first main
     milestone, running costs after, and the manager's fee where it serves. The subsidy
     budget pays first come, first served, in the order of `parts`."""
-    costs = [
-        policy.subsidy.member_cost_eur(
-            part,
-            month,
-            p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur,
-        )
+    full = [
+        p.running_cost_eur if part.main_milestones_reached else p.preparation_cost_eur
         for part in parts
+    ]
+    paid = [
+        policy.subsidy.member_cost_eur(part, month, cost)
+        for part, cost in zip(parts, full, strict=True)
     ]
     if policy.manager.present:
         fee_eur = policy.manager.pay()
         served = sum(part.size for part in parts if part.served)
         if served:
-            costs = [
-                c + fee_eur / served * part.served for c, part in zip(costs, parts, strict=True)
-            ]
-    return costs
+            fees = [fee_eur / served * part.served for part in parts]
+            paid = [c + fee for c, fee in zip(paid, fees, strict=True)]
+            full = [c + fee for c, fee in zip(full, fees, strict=True)]
+    return MonthCosts(paid, paid if p.mechanism_price else full)
 
 
 def pay_costs(

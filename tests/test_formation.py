@@ -280,7 +280,7 @@ def test_the_subsidy_pays_a_share_of_members_costs_until_its_months_are_over():
     part = world.partnership([0, 1], month=0)
     # formed at the end of month 0, it works, and claims, in months 1 and 2
     assert part.subsidised and part.subsidy_until_month == 2
-    costs = [member_costs_eur([part], world.p, world.policy, m)[0] for m in (1, 2, 3)]
+    costs = [member_costs_eur([part], world.p, world.policy, m).paid_eur[0] for m in (1, 2, 3)]
     reporting = world.policy.subsidy.admin_cost_eur(1) - world.policy.subsidy.admin_cost_eur(0)
     assert costs[0] == pytest.approx(0.5 * world.p.preparation_cost_eur + reporting)
     assert costs[2] == world.p.preparation_cost_eur  # its months are over
@@ -294,11 +294,11 @@ def test_a_partnership_stops_claiming_a_subsidy_that_pays_less_than_its_reportin
     reporting = subsidy.admin_cost_eur(1) - subsidy.admin_cost_eur(0)
     assert 0.5 * p.running_cost_eur < reporting < 0.5 * p.preparation_cost_eur
     part = world.partnership([0, 1], month=0)
-    [before] = member_costs_eur([part], p, world.policy, 1)
+    [before] = member_costs_eur([part], p, world.policy, 1).paid_eur
     assert before == pytest.approx(0.5 * p.preparation_cost_eur + reporting)  # worth claiming
     part.main_milestones_reached = 1  # now only running costs, of which half is too little
     spent = subsidy.spent_eur
-    [after] = member_costs_eur([part], p, world.policy, 2)
+    [after] = member_costs_eur([part], p, world.policy, 2).paid_eur
     assert after == p.running_cost_eur  # no subsidy, and no reporting either
     assert subsidy.spent_eur == spent
     assert not part.subsidy_active(2) and not part.subsidy_active(3)
