@@ -41,12 +41,15 @@ def region_of(n_organisations: int) -> dict[str, Any]:
 
 
 def every_lever(n_organisations: int) -> dict[str, Any]:
-    """The combined scenario's levers, plus a cluster manager for ~1 in 100 organisations.
+    """The combined scenario's levers, plus a cluster manager with the hours to serve
+    one partnership per 100 organisations.
 
     Read from configs/combined.toml, so a lever added to that scenario is benchmarked
-    too. The cluster manager is not in it; its capacity grows with the region.
+    too. The cluster manager is not in it; its hours grow with the region.
     """
     combined = load_config(CONFIGS / "combined.toml").parameters.as_dict()
     defaults = Parameters().as_dict()
     levers = {k: v for k, v in combined.items() if v != defaults[k] and k != "name"}
-    return {**levers, "cluster_manager_capacity": max(1, n_organisations // 100)}
+    served = max(1, n_organisations // 100)
+    hours = served * defaults["cluster_manager_hours_per_partnership"]
+    return {**levers, "cluster_manager_hours": hours}

@@ -213,7 +213,7 @@ SWEEPS: dict[str, str] = {
         GRID7
         + "".join(
             f"{n} = {list(range(2, 12))}\n"
-            for n in ("target_size_mean", "milestone_months", "stall_months", "patience_months")
+            for n in ("target_size_mean", "milestone_months", "subsidy_months", "patience_months")
         ),
     ),
     "s_param_unknown": _sweep("", params="subsidy_sharez = { low = 0.0, high = 0.5 }\n"),
@@ -227,7 +227,7 @@ SWEEPS: dict[str, str] = {
     "s_base_bad": _sweep("").replace('base = "ok.toml"', 'base = "unknown_key.toml"'),
     "s_levels_bad": _sweep("", 'method = "morris"\nsamples = 2\nlevels = 1\n'),
     "s_design_missing": 'kind = "sweep"\nbase = "ok.toml"\nseed = 3\nreplications = 1\n',
-    "s_switched_off": _sweep("", params="quick_win_months = { low = 3, high = 12 }\n"),
+    "s_switched_off": _sweep("", params="quick_win_latest_months = { low = 3, high = 12 }\n"),
     "s_memory": _sweep(
         "", 'method = "grid"\n', "n_smes = [100, 200000]\nawareness_radius_km = [50.0]\n"
     ),
