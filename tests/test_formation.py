@@ -56,6 +56,7 @@ def test_an_invitee_joins_when_expected_results_are_worth_the_cost_and_it_can_pa
     pop, p = world.population, world.p
     who = np.array([1, 2, 3])
     pop.cash_eur[:] = 1e9
+    pop.capacity_hours[:] = 1e3  # time never binds here
     cost = p.preparation_cost_eur
     worth = _views(3, rate=0.1, value_eur=10 * cost)  # exactly worth it
     assert acceptance.decide(who, worth, cost, 0.0, population=pop, p=p).all()
@@ -80,6 +81,7 @@ def test_only_members_who_can_pay_the_application_now_may_join_a_subsidised_plan
     world = World.of()
     pop, p = world.population, world.p
     who = np.array([1, 2])
+    pop.capacity_hours[:] = 1e3  # time never binds here
     pop.income_eur[[1, 2]] = 1e6  # either can fund its share from income...
     pop.cash_eur[[1, 2]] = [3_000.0, 2_999.0]  # ...but only 1 has the application's 3,000
     views = _views(2, rate=1.0, value_eur=1e6)
@@ -88,6 +90,25 @@ def test_only_members_who_can_pay_the_application_now_may_join_a_subsidised_plan
         False,
     ]
     assert acceptance.decide(who, views, 100.0, 0.0, population=pop, p=p).all()
+
+
+def test_an_invitee_joins_only_with_the_hours_a_month_it_takes():
+    world = World.of()
+    pop, p = world.population, world.p
+    who = np.array([1, 2])
+    pop.cash_eur[:] = 1e9
+    views = _views(2, rate=1.0, value_eur=1e6)
+    membership, reporting = p.hours_per_membership, p.reporting_hours
+    pop.capacity_hours[[1, 2]] = [membership + reporting, membership]
+    decide = acceptance.decide
+    assert decide(who, views, 100.0, 0.0, population=pop, p=p).all()  # a membership: both
+    subsidised = membership + reporting  # a subsidised plan: its reporting as well
+    assert decide(who, views, 100.0, 0.0, population=pop, p=p, hours=subsidised).tolist() == [
+        True,
+        False,
+    ]
+    pop.memberships[1] = 1  # already in a partnership: no time for another
+    assert not decide(who, views, 100.0, 0.0, population=pop, p=p)[0]
 
 
 def test_the_application_is_paid_from_reserves_and_never_below_zero():
@@ -137,11 +158,12 @@ def _plans_formed(subsidy_share: float, projects: int = 300) -> dict[int, float]
     """The quality of each planned project that forms a partnership, by project number.
 
     Project k has its own random numbers, the same with or without a subsidy: the same
-    initiator, candidates, noise, latent quality and estimates. Money never binds, and
-    a main result is worth half the default, so the bar binds for many projects.
+    initiator, candidates, noise, latent quality and estimates. Neither money nor hours
+    bind, and a main result is worth half the default, so the bar binds for many projects.
     """
     world = World.of(subsidy_share=subsidy_share, subsidy_min_firms=2, expected_value_eur=60_000.0)
     world.population.cash_eur[:] = 1e9
+    world.population.capacity_hours[:] = 1e3
     firms = np.flatnonzero(world.population.regime == Regime.COMMERCIAL)
     formed = {}
     for k in range(projects):
@@ -176,7 +198,16 @@ def test_without_selection_members_cannot_tell_a_good_project_from_a_bad_one():
 
 def _plan(world: World, applies: bool, cost_eur: float, own_value_eur: float) -> Plan:
     own = Outlook(np.array([own_value_eur]), np.array([0.6]), np.array([0.1]))
-    return Plan(0, applies, cost_eur, 0.0, own, initiator_agrees=True)
+    hours = world.p.hours_per_membership + (world.p.reporting_hours if applies else 0.0)
+    return Plan(
+        initiator=0,
+        applies=applies,
+        cost_eur=cost_eur,
+        application_eur=0.0,
+        hours=hours,
+        own=own,
+        initiator_agrees=True,
+    )
 
 
 def test_eligibility_is_applied_for_on_the_plan_and_granted_on_the_actual_members():

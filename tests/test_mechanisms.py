@@ -773,7 +773,8 @@ def test_a_managers_salary_is_charged_to_the_programme_and_the_members_it_serves
     served = world.partnership([0, 1, 2], pid=1)
     alone = world.partnership([3, 4], pid=2)
     served.served = True
-    plain = member_costs_eur([served, alone], world.p, Policy.from_parameters(Parameters()), 1).paid_eur
+    unmanaged = Policy.from_parameters(Parameters())
+    plain = member_costs_eur([served, alone], world.p, unmanaged, 1).paid_eur
     costs = member_costs_eur([served, alone], world.p, policy, 1).paid_eur
     monthly = 7_000.0 * 14.0 / 140.0  # prorated to its hours
     assert policy.manager.cost_eur == pytest.approx(monthly)
