@@ -834,3 +834,15 @@ def test_a_manager_mediates_a_missed_deadline():
     before = world.trust.get(0, 1)
     assert world.work([part], part.due_month) == [(part, None)]
     assert world.trust.get(0, 1) == before
+
+
+def test_members_judge_staying_by_what_they_pay_unless_the_price_mechanism_is_off():
+    for price in (True, False):
+        world = World.of(subsidy_share=0.5, subsidy_min_firms=2, mechanism_price=price)
+        p, subsidy = world.p, world.policy.subsidy
+        part = world.partnership([0, 1])
+        costs = member_costs_eur([part], p, world.policy, 1)
+        reporting = subsidy.admin_cost_eur(1) - subsidy.admin_cost_eur(0)
+        assert costs.paid_eur == [pytest.approx(0.5 * p.preparation_cost_eur + reporting)]
+        judged = costs.paid_eur if price else [p.preparation_cost_eur]
+        assert costs.judged_eur == judged
