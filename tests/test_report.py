@@ -178,3 +178,24 @@ participant_cap = [0, 3]
         assert f"point {point}" in summary
     for figure in ("outcomes_vs_parameters.png", "survival.png", "causes.png"):
         assert (tmp_path / "results" / "report" / figure).stat().st_size > 0
+
+
+def test_report_includes_the_explanation_made_beside_it(compare_results: Path):
+    """Without `clustersim explain` the report says how to get the mechanisms; with its
+    explain.md beside the results, the report carries it (headings one level down)."""
+    explained = compare_results.parent / f"{compare_results.name}-explain"
+    build_report(compare_results)
+    md = (compare_results / "report" / "report.md").read_text()
+    assert "## Why: the mechanisms behind each effect" in md
+    assert f"clustersim explain EXPERIMENT --out {explained}" in md
+    explained.mkdir()
+    try:
+        text = "# Why: tiny\n\n## start_subsidy against baseline\n\nPrice carries it."
+        (explained / "explain.md").write_text(text)
+        build_report(compare_results)
+        md = (compare_results / "report" / "report.md").read_text()
+        assert "### start_subsidy against baseline" in md and "Price carries it." in md
+        assert "Not made yet" not in md
+    finally:
+        (explained / "explain.md").unlink()
+        explained.rmdir()

@@ -78,6 +78,8 @@ def build_report(root: Path) -> str:
     if not runs.empty:
         runs = _with_run_outcomes(root, runs, parts)
     report = report_sections(manifest, runs, parts, root.name)
+    if isinstance(design_of(manifest), Compare):
+        report.markdown.extend(mechanisms_section(root))
     folder = root / "report"
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.png"):  # figures of an earlier report must not linger
@@ -86,6 +88,35 @@ def build_report(root: Path) -> str:
         plot.draw(folder / plot.file)
     (folder / "report.md").write_text("\n".join(formatting.markdown(report.markdown)))
     return "\n".join(formatting.text(report.terminal))
+
+
+def mechanisms_section(root: Path) -> list[Block]:
+    """Why each effect arises: the explanation `clustersim explain` wrote beside these
+    results (`<results>-explain/explain.md`), or how to get it.
+
+    The explanation re-runs the comparison once per mechanism, so the report includes it
+    when it has been made rather than making it every time.
+    """
+    made = root.parent / f"{root.name}-explain" / "explain.md"
+    if not made.exists():
+        return [
+            "## Why: the mechanisms behind each effect",
+            f"Not made yet. `clustersim explain EXPERIMENT --out {made.parent}` "
+            "re-runs this comparison with each mechanism switched off in turn (same seeds) "
+            "and writes which mechanisms carry each policy's effect; this report then "
+            "includes it.",
+        ]
+    lines = made.read_text().splitlines()
+    body = [("#" + line) if line.startswith("#") else line for line in lines[1:]]
+    return [
+        "## Why: the mechanisms behind each effect",
+        f"From `{made}` (`clustersim explain`), {_modified(made)}.",
+        "\n".join(body),
+    ]
+
+
+def _modified(path: Path) -> str:
+    return f"written {pd.Timestamp(path.stat().st_mtime, unit='s'):%Y-%m-%d %H:%M} UTC"
 
 
 def _with_run_outcomes(root: Path, runs: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
