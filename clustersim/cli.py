@@ -435,6 +435,13 @@ def _execute(args: argparse.Namespace):
             f"{args.experiment}: is a {experiment.kind}; run it with clustersim {experiment.kind}"
         )
     out = args.out or Path("results") / experiment.name
+    _run_checked(args, experiment, out)
+    return experiment, out
+
+
+def _run_checked(args: argparse.Namespace, experiment, out: Path) -> None:
+    """Run (or resume) `experiment` into `out` with workers fitted to memory; say how many
+    runs are done, and end in a UserError if any failed."""
     _check_out(out)
     note = ""
     if not args.scheduler:  # a Dask cluster's memory is its own
@@ -454,7 +461,6 @@ def _execute(args: argparse.Namespace):
             f"{', ...' if len(outcome.failed) > 3 else ''}); see {out}/status.jsonl; "
             "run the same command again to retry them"
         )
-    return experiment, out
 
 
 def _run_experiment_alone(args: argparse.Namespace, experiment, out: Path, note: str = ""):
@@ -554,25 +560,7 @@ def _explain(args: argparse.Namespace) -> None:
         raise UserError(str(exc)) from None
     experiment = plan.experiment
     out = args.out or Path("results") / experiment.name
-    _check_out(out)
-    note = ""
-    if not args.scheduler:  # a Dask cluster's memory is its own
-        from clustersim.resources import experiment_scenarios, fit_workers
-
-        sizes = experiment_scenarios(experiment.scenarios, experiment.points)
-        args.workers, note = fit_workers(sizes, str(args.experiment), args.workers, args.serial)
-    outcome = _run_experiment_alone(args, experiment, out, note)
-    print(
-        f"{outcome.already_done + outcome.completed} of {outcome.total} runs done "
-        f"({outcome.already_done} from before, {outcome.completed} now)",
-        file=sys.stderr,
-    )
-    if outcome.failed:
-        raise UserError(
-            f"{len(outcome.failed)} runs failed ({', '.join(outcome.failed[:3])}"
-            f"{', ...' if len(outcome.failed) > 3 else ''}); see {out}/status.jsonl; "
-            "run the same command again to retry them"
-        )
+    _run_checked(args, experiment, out)
     print(write_explanation(out, plan))
     print(f"explanation written to {out / 'explain.md'} and explain.csv", file=sys.stderr)
 
