@@ -89,14 +89,16 @@ def _positive_int(name: str, most: int | None = None, least: int = 0) -> Callabl
     return parse
 
 
-def _add_experiment_options(parser: argparse.ArgumentParser, kind: str) -> None:
+def _add_experiment_options(
+    parser: argparse.ArgumentParser, kind: str, out: str = "results/<experiment name>"
+) -> None:
     """The experiment file, results folder and engine options of every experiment command."""
     parser.add_argument("experiment", type=Path, help=f'experiment file (kind = "{kind}")')
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="results folder (default results/<experiment name>)",
+        help=f"results folder (default {out})",
     )
     engine = parser.add_mutually_exclusive_group()
     engine.add_argument(
@@ -332,9 +334,7 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
         "formations and collaboration-months against the reference, with 95 % intervals, "
         "and how much of it remains with each mechanism off. Re-running resumes.",
     )
-    _add_experiment_options(explain, "compare")
-    out = next(action for action in explain._actions if action.dest == "out")
-    out.help = "results folder (default results/<experiment name>-explain)"
+    _add_experiment_options(explain, "compare", "results/<experiment name>-explain")
     explain.add_argument(
         "--replications",
         type=_positive_int("--replications", least=1),
