@@ -60,21 +60,19 @@ SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
     "patience_months": (1.0, 36.0, 1.0),
 }
 NUMERIC = tuple(name for name, (f, _) in specs().items() if f.type != "bool")
-# Plain words for the levers, where the parameter's name alone would not say what it does;
-# every other parameter is labelled with its name in words.
+# Short plain words for the levers whose names alone would not say what they set; a
+# label longer than about 33 characters with its value squeezes the slider beside it
+# to a dot. Every other parameter is labelled with its name in words.
 WORDS: dict[str, str] = {
-    "subsidy_share": "start subsidy: share of members' costs it pays",
-    "subsidy_months": "start subsidy: months it pays for",
-    "participant_cap": "most members a partnership may have (0 = no cap)",
-    "quick_win_earliest_months": "quick-win window opens after",
-    "quick_win_latest_months": "quick-win window closes after",
-    "cluster_manager_hours": "cluster manager's time for partnerships (0 = no manager)",
-    "cluster_manager_salary_eur": "cluster manager's full-time salary",
+    "quick_win_earliest_months": "quick win earliest",
+    "quick_win_latest_months": "quick win latest",
+    "cluster_manager_hours": "manager hours",
+    "cluster_manager_salary_eur": "manager salary",
 }
 
 
 def label(name: str) -> str:
-    """A parameter in words, with its unit: 'start subsidy: months it pays for (months)'."""
+    """A parameter in words, with its unit: 'manager hours (h/month)'."""
     spec = specs()[name][1]
     words = WORDS.get(name, name.replace("_", " "))
     return words if spec.unit == "switch" else f"{words} ({spec.unit})"
