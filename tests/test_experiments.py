@@ -539,7 +539,7 @@ def test_export_writes_one_csv_per_table(tmp_path, tiny_serial):
         (
             'kind = "sweep"\nbase = "small.toml"\nseed = 1\nreplications = 1\n[design]\n'
             'method = "lhs"\nsamples = 3\n[parameters]\n'
-            "quick_win_months = { low = 6, high = 12 }\n",
+            "quick_win_latest_months = { low = 9, high = 12 }\n",
             "no effect while quick_win is off",
         ),
     ],
