@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -9,24 +10,41 @@ import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
 from clustersim.cli import main
 from clustersim.config import ConfigError
-from clustersim.experiment.calibration import CHOSEN, SUMMARY, point_distances, read_summary
+from clustersim.experiment.calibration import (
+    CHOICE_WEIGHTS,
+    CHOSEN,
+    SUMMARY,
+    WEIGHTS,
+    RecordedTies,
+    calibration_section,
+    fit_weights,
+    point_distances,
+    read_plan,
+    read_summary,
+    rescored,
+)
 from clustersim.experiment.screening import load_screening
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.validation import (
     BY_STATISTIC,
+    SME,
     TARGETS,
     Target,
+    _path_length,
     decisive_shares,
     early_stop_share,
     inseparable_neighbours,
+    partners_per_firm,
     rank_threshold,
     read_split,
+    run_shares,
     spearman_after_swaps,
     survey_order,
 )
@@ -103,6 +121,22 @@ def write_calibration(folder: Path) -> Path:
         "confirm_replications = 2\n"
         "[parameters]\nweight_proximity = { low = 0.2, high = 0.5 }\n"
         "target_size_mean = { low = 4.0, high = 7.0 }\nn_centres = { low = 1, high = 4 }\n"
+    )
+    return path
+
+
+def write_weights_calibration(folder: Path) -> Path:
+    """A tiny two-round calibration whose round 1 sweeps the five weights: the weights step."""
+    write_validation(folder)
+    weights = "".join(f"{n} = {{ low = 0.05, high = 1.0 }}\n" for n in CHOICE_WEIGHTS)
+    path = folder / "weights.toml"
+    path.write_text(
+        'name = "calw"\nkind = "sweep"\nbase = "tiny.toml"\nseed = 4\nreplications = 1\n'
+        '[design]\nmethod = "lhs"\nsamples = 4\n'
+        '[calibration]\ntargets = "validation.toml"\nrounds = 2\nconfirm_points = 2\n'
+        "confirm_replications = 2\naccept = 0.5\nweights_from_ties = true\n"
+        "weights_popsize = 4\nweights_generations = 10\nweights_seed = 7\n"
+        f"[parameters]\n{weights}target_size_mean = {{ low = 4.0, high = 7.0 }}\n"
     )
     return path
 
@@ -274,6 +308,28 @@ def test_the_decisive_factor_is_the_largest_weighted_survey_term():
     assert shares["decisive_goals"] == 0.0
 
 
+def test_partners_per_firm_counts_distinct_current_partners_of_collaborating_firms():
+    organisations = pd.DataFrame({"type": [SME] * 4 + ["other"]}, index=range(5))
+    memberships = pd.DataFrame(
+        {
+            "partnership": [0, 0, 0, 1, 1, 2],
+            "organisation": [0, 1, 4, 0, 1, 3],  # 0 and 1 together twice; 3 alone
+            "joined": [0, 0, 0, 0, 0, 0],
+            "left": [None, None, None, None, 6.0, None],
+        }
+    )
+    # Month 12: 0 and 1 share partnership 0 with 4 (not an SME): each has 2 partners;
+    # 3 is alone (no partner, not counted) and 2 never joined.
+    assert partners_per_firm(memberships, organisations, 12) == pytest.approx(2.0)
+
+
+def test_the_path_length_is_networkx_s():
+    graph = nx.connected_watts_strogatz_graph(60, 4, 0.2, seed=3)
+    graph.add_edge(100, 101)  # a second component, left out
+    largest = graph.subgraph(max(nx.connected_components(graph), key=len))
+    assert _path_length(graph) == nx.average_shortest_path_length(largest)
+
+
 def test_survival_is_zero_not_undefined_once_every_partnership_has_ended():
     parts = pd.DataFrame({"duration": [3, 5, 8], "dissolved": [True, True, True]})
     assert survival_at(parts, (12, 36)) == {12: 0.0, 36: 0.0}
@@ -417,6 +473,117 @@ def test_a_sweep_without_a_calibration_table_is_refused_in_one_line(tiny, capsys
     status = cli("calibrate", path, "--out", tiny / "cal")
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and "[calibration]" in err
+
+
+# ------------------------------------------------------------------ the weights step
+PLANTED = np.array([0.6, 0.45, 0.35, 0.7, 1.0])  # proximity, goals, ambition, experience, expertise
+
+
+def synthetic_ties(points: int = 4, per_run: int = 600, seed: int = 11) -> RecordedTies:
+    """Formed ties with terms drawn like the recorded ones: experience mostly zero, expertise
+    small; two replications per point."""
+    rng = np.random.default_rng(seed)
+    runs = pd.DataFrame(
+        {"point": np.repeat(np.arange(points), 2), "replication": np.tile([0, 1], points)}
+    )
+    n = len(runs) * per_run
+    terms = np.column_stack(
+        [
+            rng.uniform(0.0, 1.0, n),
+            rng.choice([0.2, 0.4, 0.6, 0.8, 1.0], n),
+            rng.beta(4.0, 1.3, n),
+            np.where(rng.random(n) < 0.6, 0.0, rng.uniform(0.0, 1.0, n)),
+            rng.beta(1.3, 5.0, n),
+        ]
+    )
+    return RecordedTies(terms, np.repeat(np.arange(len(runs)), per_run), runs)
+
+
+def planted_targets(shares: np.ndarray, tolerance: float) -> tuple[Target, ...]:
+    """Targets centred on the planted weights' shares, as the survey's are on the survey's."""
+    return tuple(
+        Target(f"decisive_{f}", f, "planted", "", "test", s - tolerance, s + tolerance, tolerance)
+        for f, s in zip(FACTORS[:5], shares, strict=True)
+    )
+
+
+def weights_plan(seed: int = 1):
+    shipped = read_plan(ROOT / "experiments" / "calibration.toml")
+    return dataclasses.replace(shipped, weights_seed=seed)
+
+
+def mean_shares(ties: RecordedTies, weights: np.ndarray) -> np.ndarray:
+    """The five decisive shares under `weights`, averaged over the runs."""
+    values = rescored(ties, weights[None, :])
+    return np.array([np.nanmean(values[f"decisive_{f}"]) for f in FACTORS[:5]])
+
+
+def test_the_weights_step_recovers_planted_weights_from_recorded_ties():
+    ties = synthetic_ties()
+    shares = mean_shares(ties, PLANTED)
+    assert shares.min() > 5  # every factor decides some ties: the planted weights matter
+    box = (np.full(5, 0.05), np.full(5, 1.0))
+    found = fit_weights(ties, planted_targets(shares, 0.5), box, weights_plan())
+    assert np.abs(mean_shares(ties, found) - shares).max() < 1.0  # a point of each share
+    assert found / found.max() == pytest.approx(PLANTED / PLANTED.max(), abs=0.1)
+
+
+def test_the_weights_step_is_the_same_bit_for_bit_on_the_same_ties_and_seed():
+    ties = synthetic_ties(points=2, per_run=300)
+    targets = read_split(SHIPPED).fitted  # the survey's shares and rank order
+    box = (np.full(5, 0.05), np.full(5, 1.0))
+    plan = dataclasses.replace(weights_plan(seed=5), weights_generations=30)
+    first, second = (fit_weights(ties, targets, box, plan) for _ in range(2))
+    assert first.tobytes() == second.tobytes()
+
+
+def test_the_vectorised_shares_are_the_statistic_of_each_run():
+    ties = synthetic_ties(points=2, per_run=50)
+    weights = np.array([[0.36, 0.28, 0.23, 0.3, 0.51], [1.0, 0.1, 0.1, 0.1, 0.1]])
+    shares = run_shares(ties.terms, ties.run, len(ties.runs), weights)
+    for k, w in enumerate(weights):
+        p = Parameters(**dict(zip(CHOICE_WEIGHTS, w.tolist(), strict=True)))
+        for r in range(len(ties.runs)):
+            frame = pd.DataFrame(
+                ties.terms[ties.run == r], columns=[f"term_{f}" for f in FACTORS[:5]]
+            )
+            one = decisive_shares(frame.assign(tie_formed=True), p)
+            assert [one[f"decisive_{f}"] for f in FACTORS[:5]] == shares[k, r].tolist()
+
+
+def test_a_weights_step_without_the_five_weights_swept_is_refused_in_one_line(tiny):
+    path = write_calibration(tiny)
+    path.write_text(
+        path.read_text().replace("[parameters]", "weights_from_ties = true\n[parameters]")
+    )
+    with pytest.raises(ConfigError) as caught:
+        read_plan(path)
+    assert "weight_goals is not in [parameters]" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_calibrate_with_the_weights_step_holds_the_fitted_weights_after_round_1(tiny, capsys):
+    path = write_weights_calibration(tiny)
+    assert cli("calibrate", path, "--out", tiny / "cal") == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    summary = read_summary(tiny / "cal")
+    step = summary["weights_step"]
+    assert list(step["weights"]) == list(CHOICE_WEIGHTS) and max(step["weights"].values()) == 1.0
+    fixed = tomllib.loads((tiny / "cal" / WEIGHTS).read_text())["partner_choice"]
+    assert fixed == step["weights"]
+    two = load_experiment(tiny / "cal" / "round-2.toml")
+    assert [d.name for d in two.dimensions] == ["target_size_mean"]  # the weights are held
+    for name, value in fixed.items():
+        assert getattr(two.scenarios["sweep"], name) == value
+    chosen = tomllib.loads((tiny / "cal" / CHOSEN).read_text())["partner_choice"]
+    assert {n: chosen[n] for n in CHOICE_WEIGHTS} == fixed
+    assert all(c["values"][n] == fixed[n] for c in summary["candidates"] for n in fixed)
+    assert (tiny / "cal" / "round-1" / "calibration" / "profile.csv").is_file()
+    text = "\n".join(calibration_section(tiny / "cal", read_split(tiny / "validation.toml")))
+    assert "### Weights step" in text and "re-scored (estimate)" in text
+    assert "the weights step below fixed the 5 choice weights" in text
+    assert cli("calibrate", path, "--out", tiny / "cal") == 0  # resumes: the same choice
+    assert capsys.readouterr().out == printed
 
 
 # ------------------------------------------------------------------ the committed document

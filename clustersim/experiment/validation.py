@@ -27,7 +27,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
+from scipy.sparse import csgraph
 
 from clustersim.config import ConfigError, did_you_mean, read_toml
 from clustersim.experiment.analysis import mean_interval
@@ -61,6 +62,9 @@ KLICT_PROJECTS, KLICT_STOPPED = 40, 2  # 003 §3.2.2: of about 40 projects, 2 st
 RUN_KEYS = ("scenario", "point", "replication")
 SME = TYPE_NAMES[Regime.COMMERCIAL]
 RUN_TABLES = ("partnerships", "ties", "memberships", "organisations")
+UNDEFINED_MISS = 10.0  # the miss of an undefined statistic: as bad as a far miss
+TERMS = tuple(f"term_{f}" for f in SURVEY_FACTORS)  # the ties' columns the survey shares read
+DECISIVE = tuple(f"decisive_{f}" for f in SURVEY_FACTORS)  # the share statistics, in that order
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,13 @@ class Target:
 
     def miss(self, value: float) -> float:
         """How far a value lies outside the range, in units of `scale` (0 inside)."""
-        if not math.isfinite(value):
-            return 10.0  # an undefined statistic is as bad as a far miss
-        return max(self.low - value, value - self.high, 0.0) / self.scale
+        return float(self.misses(np.asarray(value, dtype=float)))
+
+    def misses(self, values: np.ndarray) -> np.ndarray:
+        """`miss` of every element at once (the calibration's weights step scores thousands)."""
+        with np.errstate(invalid="ignore"):
+            outside = np.maximum(np.maximum(self.low - values, values - self.high), 0.0)
+        return np.where(np.isfinite(values), outside / self.scale, UNDEFINED_MISS)
 
 
 def survey_order() -> list[str]:
@@ -438,21 +446,55 @@ def decisive_shares(ties: pd.DataFrame, params: Parameters) -> dict[str, float]:
     The survey asked about five factors only, so the decisive factor here is the
     largest of those five weighted terms; culture and trust are left out.
     """
-    formed = ties.loc[ties["tie_formed"].astype(bool)]
-    weights = np.array([getattr(params, f"weight_{f}") for f in SURVEY_FACTORS])
-    terms = formed[[f"term_{f}" for f in SURVEY_FACTORS]].to_numpy(dtype=float)
-    if len(terms) == 0:
-        shares = np.full(len(SURVEY_FACTORS), np.nan)
-    else:
-        decisive = np.argmax(terms * weights, axis=1)
-        shares = 100.0 * np.bincount(decisive, minlength=len(SURVEY_FACTORS)) / len(terms)
-    out = {f"decisive_{f}": float(s) for f, s in zip(SURVEY_FACTORS, shares, strict=True)}
-    survey = list(SURVEY_SHARES.values())
-    if np.isfinite(shares).all() and np.ptp(shares) > 0:
-        out["decisive_rank_rho"] = float(stats.spearmanr(shares, survey).statistic)
-    else:
-        out["decisive_rank_rho"] = float("nan")
-    return out
+    terms = formed_ties(ties)[list(TERMS)].to_numpy(dtype=float)
+    weights = np.array([[getattr(params, f"weight_{f}") for f in SURVEY_FACTORS]])
+    shares = run_shares(terms, np.zeros(len(terms), dtype=np.int64), 1, weights)[0, 0]
+    rho = rank_rho(shares)
+    return {**dict(zip(DECISIVE, shares.tolist(), strict=True)), "decisive_rank_rho": float(rho)}
+
+
+def formed_ties(ties: pd.DataFrame) -> pd.DataFrame:
+    """The invitations that became ties: what the survey's shares are shares of."""
+    return ties.loc[ties["tie_formed"].astype(bool)]
+
+
+def run_shares(terms: np.ndarray, run: np.ndarray, runs: int, weights: np.ndarray) -> np.ndarray:
+    """Decisive shares (%) per weight row and run, (weights, runs, 5); NaN for a run without ties.
+
+    `terms` are formed ties' survey terms, `run` the run (0 to runs - 1) of each tie.
+    One function for one run and one weighting (the statistic) and for thousands of
+    weightings of the recorded ties (the calibration's weights step), so both count the
+    same decisive factor.
+    """
+    k, n = len(weights), len(SURVEY_FACTORS)
+    counts = np.zeros((k, runs * n), dtype=np.int64)
+    cell = run * n
+    block = max(1, 4_000_000 // max(1, terms.size))  # weight rows per product: bounded memory
+    for start in range(0, k, block):
+        w = weights[start : start + block]
+        decisive = np.argmax(terms[None, :, :] * w[:, None, :], axis=2)
+        offsets = np.arange(len(w))[:, None] * (runs * n)
+        flat = np.bincount((offsets + cell + decisive).ravel(), minlength=len(w) * runs * n)
+        counts[start : start + len(w)] = flat.reshape(len(w), runs * n)
+    totals = np.bincount(run, minlength=runs).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * counts.reshape(k, runs, n) / totals[None, :, None]
+
+
+def rank_rho(shares: np.ndarray) -> np.ndarray:
+    """Spearman rho of the shares (last axis, SURVEY_FACTORS order) with the survey's shares.
+
+    NaN where a share is undefined or all are equal (no order to compare). Rounded to
+    12 digits, as `spearman_after_swaps` is, so a rho at the threshold is not 1e-16 under it.
+    """
+    ranks = stats.rankdata(shares, axis=-1)
+    survey = stats.rankdata([SURVEY_SHARES[f] for f in SURVEY_FACTORS])
+    a = ranks - ranks.mean(axis=-1, keepdims=True)
+    b = survey - survey.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (a * b).sum(axis=-1) / np.sqrt((a * a).sum(axis=-1) * (b * b).sum())
+    defined = np.isfinite(shares).all(axis=-1) & (np.ptp(shares, axis=-1) > 0)
+    return np.where(defined, np.round(rho, 12), np.nan)
 
 
 def _active_members(memberships: pd.DataFrame, month: int) -> pd.DataFrame:
@@ -465,14 +507,29 @@ def partners_per_firm(memberships: pd.DataFrame, organisations: pd.DataFrame, mo
     is_sme = (organisations["type"] == SME).to_numpy(dtype=bool)
     counts: list[np.ndarray] = []
     for month in range(SNAPSHOT_MONTHS, months + 1, SNAPSHOT_MONTHS):
-        active = _active_members(memberships, month)[["partnership", "organisation"]]
-        pairs = active.merge(active, on="partnership", suffixes=("", "_other"))
-        pairs = pairs.loc[pairs["organisation"] != pairs["organisation_other"]]
-        partners = pairs.drop_duplicates(["organisation", "organisation_other"])
-        degree = partners.groupby("organisation").size()
-        counts.append(degree[is_sme[degree.index.to_numpy()]].to_numpy())
+        active = _active_members(memberships, month)
+        degree = _distinct_partners(
+            active["organisation"].to_numpy(dtype=np.int64),
+            active["partnership"].to_numpy(dtype=np.int64),
+            len(is_sme),
+        )
+        counts.append(degree[(degree > 0) & is_sme])
     pooled = np.concatenate(counts) if counts else np.array([])
     return _mean(pooled)
+
+
+def _distinct_partners(organisation: np.ndarray, partnership: np.ndarray, n: int) -> np.ndarray:
+    """Per organisation (0 to n - 1), how many others share one of its partnerships.
+
+    A sparse product of the membership matrix with itself: fast, and exact (counts).
+    """
+    _, column = np.unique(partnership, return_inverse=True)
+    shape = (n, int(column.max()) + 1 if len(column) else 0)
+    ones = np.ones(len(organisation), dtype=np.int64)
+    member = sparse.csr_array((ones, (organisation, column)), shape=shape)
+    together = (member @ member.T).tocsr()  # positive counts only: no stored zeros
+    itself = np.diff(member.indptr) > 0  # an active organisation shares with itself
+    return np.diff(together.indptr) - itself
 
 
 def small_firm_representation(memberships: pd.DataFrame, organisations: pd.DataFrame) -> float:
@@ -535,9 +592,17 @@ def small_world(memberships: pd.DataFrame, seed: int) -> dict[str, float]:
 
 
 def _path_length(graph: nx.Graph) -> float:
-    """Mean shortest path within the largest connected component."""
+    """Mean shortest path within the largest connected component.
+
+    Breadth-first search in scipy, not networkx: the same integer lengths, summed
+    exactly, at a fraction of the time (this was most of a calibration's statistics).
+    """
     largest = graph.subgraph(max(nx.connected_components(graph), key=len))
-    return nx.average_shortest_path_length(largest) if len(largest) > 1 else 0.0
+    n = len(largest)
+    if n < 2:
+        return 0.0
+    lengths = csgraph.shortest_path(nx.to_scipy_sparse_array(largest), unweighted=True)
+    return float(lengths.sum()) / (n * (n - 1))
 
 
 def _mean(values) -> float:
