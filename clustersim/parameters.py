@@ -175,7 +175,7 @@ class Parameters:
 
     # --- capacity --------------------------------------------------------------------
     owner_hours: float = _param(
-        9.9,
+        5.84,
         "h/month",
         0.0,
         160.0,
@@ -212,12 +212,12 @@ class Parameters:
         "Collaboration time of a knowledge institution or government body.",
     )
     hours_per_membership: float = _param(
-        17.6,
+        22.8,
         "h/month",
         0.5,
         1000.0,
         "capacity",
-        "calibrated, see docs/validation.md (about 2 person-days a month per project)",
+        "calibrated, see docs/validation.md (about 3 person-days a month per project)",
         "Time one partnership takes from each member.",
     )
     cash_eur_per_employee: float = _param(
@@ -250,7 +250,7 @@ class Parameters:
 
     # --- partner choice --------------------------------------------------------------
     weight_proximity: float = _param(
-        0.36,
+        0.598,
         "weight",
         0.0,
         10.0,
@@ -259,7 +259,7 @@ class Parameters:
         "Weight of geographic proximity in the partner score.",
     )
     weight_goals: float = _param(
-        0.28,
+        0.612,
         "weight",
         0.0,
         10.0,
@@ -268,7 +268,7 @@ class Parameters:
         "Weight of matching goals (motive profiles).",
     )
     weight_ambition: float = _param(
-        0.23,
+        0.446,
         "weight",
         0.0,
         10.0,
@@ -277,7 +277,7 @@ class Parameters:
         "Weight of matching ambition.",
     )
     weight_experience: float = _param(
-        0.3,
+        0.578,
         "weight",
         0.0,
         10.0,
@@ -286,7 +286,7 @@ class Parameters:
         "Weight of previous experience with the candidate.",
     )
     weight_expertise: float = _param(
-        0.51,
+        1.0,
         "weight",
         0.0,
         10.0,
@@ -313,7 +313,7 @@ class Parameters:
         "Weight of current trust in the candidate.",
     )
     proximity_scale_km: float = _param(
-        2.1,
+        3.2,
         "km",
         0.1,
         2000.0,
@@ -351,7 +351,7 @@ class Parameters:
         "Monthly chance that an organisation with full leadership and free capacity starts a partnership.",
     )
     target_size_mean: float = _param(
-        6.6,
+        8.65,
         "members",
         2.0,
         50.0,
@@ -405,7 +405,7 @@ class Parameters:
         "Whether initiators invite no two direct competitors (a call for supply-chain projects).",
     )
     expected_value_eur: float = _param(
-        120_000.0,
+        84_100.0,
         "EUR",
         0.0,
         1e8,
@@ -452,12 +452,12 @@ class Parameters:
 
     # --- work ------------------------------------------------------------------------
     base_progress: float = _param(
-        3.0,
+        5.73,
         "work units/month",
         0.0,
         100.0,
         "work",
-        "assumption: main milestones of a median-quality project take ~1.5-2 years",
+        "calibrated, see docs/validation.md (assumption: main milestones of a median-quality project take ~1.5-2 years)",
         "Progress of an ideal partnership per month.",
     )
     milestone_work: float = _param(
@@ -530,7 +530,7 @@ class Parameters:
         "Least leadership a member needs to lead.",
     )
     competitor_drag: float = _param(
-        0.44,
+        0.57,
         "share",
         0.0,
         1.0,
@@ -626,7 +626,7 @@ class Parameters:
 
     # --- leaving ---------------------------------------------------------------------
     patience_months: float = _param(
-        20.0,
+        10.8,
         "months",
         0.0,
         240.0,
