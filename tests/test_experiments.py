@@ -444,6 +444,20 @@ def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path, tiny_seria
     assert "different experiment" in result.stderr and "Traceback" not in result.stderr
 
 
+
+def test_results_of_other_model_code_are_never_resumed_into(tmp_path, tiny_serial):
+    """Versions share a number while the model changes: the manifest's fingerprint of the
+    model's source keeps two models' runs out of one folder."""
+    path, out = copy_of(tiny_serial, tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["model_sha256"]) == 64
+    manifest["model_sha256"] = "0" * 64  # as if written by other model code
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = cli("compare", str(path), "--out", str(out), "--serial", "--no-progress")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("clustersim: error: ")
+    assert "another version of the model" in result.stderr
+
 # ---------------------------------------------------------------- analyses, CLI
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sensitivity_indices_have_one_row_per_parameter(tmp_path, method):

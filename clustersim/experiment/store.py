@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from clustersim.experiment.spec import Experiment, RunSpec
 from clustersim.outdir import OutputError
-from clustersim.provenance import software_versions
+from clustersim.provenance import model_sha256, software_versions
 from clustersim.records import MODEL_TABLES
 
 TABLES = (*MODEL_TABLES, "runs")
@@ -110,6 +110,11 @@ class ResultStore:
                     f"{store.root}: holds results of a different experiment "
                     f"({manifest.get('experiment_path')}, changed since or another file); "
                     "use a new --out folder, or delete this one to start over"
+                )
+            if manifest.get("model_sha256") != model_sha256():
+                raise StoreError(
+                    f"{store.root}: holds results of another version of the model (its code "
+                    "has changed since); use a new --out folder, or delete this one to start over"
                 )
             manifest["resumed"] = [*manifest.get("resumed", []), _now()]
         elif store.root.exists() and any(store.root.iterdir()):
@@ -316,6 +321,7 @@ def _new_manifest(exp: Experiment) -> dict[str, Any]:
         "experiment_sha256": exp.sha256,
         "description": exp.description,
         "versions": software_versions(),
+        "model_sha256": model_sha256(),
         "git_commit": commit,
         "git_dirty": dirty,
         "root_seed": exp.seed,
