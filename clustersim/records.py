@@ -7,7 +7,7 @@ its duration, and whether it ended (with a cause) or was censored at the horizon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,8 @@ SERIES = (
 @dataclass(frozen=True)
 class Event:
     """Something a person watching the run would want told: what happened in which
-    month, to which partnership and organisations, and why. `text` says it in words."""
+    month, to which partnership and organisations, and why. Data only: the dashboard
+    says it in words (`clustersim.dashboard.wording`)."""
 
     month: int
     kind: str  # one of EVENT_KINDS
@@ -66,58 +67,21 @@ class Event:
     count: int = 0  # introductions made, milestone number, or a project's months
     subsidised: bool = False  # a new partnership's start subsidy
 
-    @property
-    def text(self) -> str:
-        """The event in plain words, e.g. 'partnership 7 dissolved: trust collapsed'."""
-        return _WORDING[self.kind](self)
 
-
-# How a dissolution, and a single member's departure, read in the event feed.
-CAUSE_WORDS = {
-    Cause.SHOCK: "a key member was lost (owner change or champion left)",
-    Cause.CAPACITY: "members needed their time elsewhere",
-    Cause.FUNDS: "the money ran out",
-    Cause.TRUST: "trust collapsed",
-    Cause.STALLED: "its results came too slowly to be worth the cost",
-}
-LEAVE_WORDS = {
-    Cause.SHOCK: "an owner change or the loss of its champion",
-    Cause.CAPACITY: "its time was needed for core business",
-    Cause.FUNDS: "it could not pay its share",
-    Cause.TRUST: "it lost trust in its partners",
-    Cause.STALLED: "the results it expected were no longer worth the cost",
-}
-
-
-def _formed(e: Event) -> str:
-    n = len(e.organisations)
-    subsidy = ", subsidised" if e.subsidised else ""
-    return (
-        f"{e.names[0]} and {n - 1} partner{'s' if n > 2 else ''} formed "
-        f"partnership {e.partnership} ({n} members{subsidy})"
-    )
-
-
-_WORDING: dict[str, Callable[[Event], str]] = {
-    "formed": _formed,
-    "quick_win": lambda e: f"partnership {e.partnership} reached its quick win in month {e.month}",
-    "milestone": lambda e: f"partnership {e.partnership} reached milestone {e.count}",
-    "missed": lambda e: f"partnership {e.partnership} missed its planned milestone",
-    "member_left": lambda e: (
-        f"{e.names[0]} left partnership {e.partnership}: {LEAVE_WORDS[e.cause]}"
-    ),
-    "leader_lost": lambda e: (
-        f"partnership {e.partnership} lost its leader and nobody can take over"
-    ),
-    "subsidy_ended": lambda e: f"subsidy for partnership {e.partnership} ended",
-    "dissolved": lambda e: f"partnership {e.partnership} dissolved: {CAUSE_WORDS[e.cause]}",
-    "completed": lambda e: (
-        f"partnership {e.partnership} completed its project after {e.count} months"
-    ),
-    "matchmaking": lambda e: f"a matchmaking event made {e.count} introductions",
-    "introductions": lambda e: f"the cluster manager made {e.count} introductions",
-}
-EVENT_KINDS = tuple(_WORDING)
+# What the model tells, in the order a month's phases may tell it.
+EVENT_KINDS = (
+    "formed",
+    "quick_win",
+    "milestone",
+    "missed",
+    "member_left",
+    "leader_lost",
+    "subsidy_ended",
+    "dissolved",
+    "completed",
+    "matchmaking",
+    "introductions",
+)
 
 
 def month_statistics(

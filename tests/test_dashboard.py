@@ -2,41 +2,50 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
-import ipyvue
 import ipyvuetify as v
 import ipywidgets
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 
 from clustersim.dashboard import app
-from clustersim.dashboard.controls import LEVERS, MAIN_PARAMETERS, label, user_params
-from clustersim.dashboard.feed import latest, sentence
+from clustersim.dashboard.controls import LEVERS, MAIN_PARAMETERS, user_params
+from clustersim.dashboard.demos import DEMO_FOR_PRESET, DEMOS, steps_html
+from clustersim.dashboard.feed import COLOURS, FILTERS, FeedFilter, selected
+from clustersim.dashboard.frames import scenario_frame
+from clustersim.dashboard.labels import blurb, in_words, label, unit
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
 from clustersim.dashboard.playback import Pacer, Player, Run
-from clustersim.dashboard.plots import (
-    ACTIVE,
-    SPENDING,
-    TURNOVER,
-    SeriesDrawing,
-    nice_ceiling,
-    survival_curve,
-)
+from clustersim.dashboard.plots import ACTIVE, SPENDING, TURNOVER, SeriesDrawing, nice_ceiling
 from clustersim.dashboard.presets import CONFIG_ENV, load_presets
 from clustersim.dashboard.region_map import partnership_links
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
 from clustersim.dashboard.server import address, command, environment
 from clustersim.dashboard.stage import DEFAULT_SPEED
+from clustersim.dashboard.survival_plot import (
+    FEW_AT_RISK,
+    SurvivalDrawing,
+    survival_note,
+    survival_so_far,
+    survival_table,
+)
+from clustersim.dashboard.wording import sentence
 from clustersim.parameters import ParameterError, specs
+from clustersim.partnership import Cause
+from clustersim.records import EVENT_KINDS, Event
 from clustersim.survival import kaplan_meier
 
 ROOT = Path(__file__).resolve().parents[1]
+FEED_LINE = re.compile(r'<div class="feed-event"[^>]*>(.*?)</div>')
 CONFIGS = ROOT / "configs"
 # A small region, so each test runs in about a second; everything else is the baseline.
 SMALL = """
@@ -117,6 +126,11 @@ class Page:
         """The words on the page, in order."""
         return "\n".join(_words(self.box))
 
+    def feed(self) -> list[str]:
+        """The lines of the event feed, top to bottom, as the browser shows them."""
+        block = self.rc.find(solara.widgets.HTML, attributes={"class": "feed-lines"}).widget
+        return [html.unescape(line) for line in FEED_LINE.findall(block.unsafe_innerHTML)]
+
     def refusals(self) -> list[str]:
         return [" ".join(map(str, w.children)) for w in self.rc.find(v.Alert).widgets]
 
@@ -166,11 +180,31 @@ def test_every_control_is_present(live: Page) -> None:
 def test_the_levers_are_labelled_in_plain_words_with_units() -> None:
     assert label("cluster_manager_hours") == "manager hours (h/month)"
     assert label("quick_win_latest_months") == "quick win latest (months)"
-    assert label("quick_win") == "quick win"  # a switch: no unit
-    assert label("n_smes") == "n smes (organisations)"  # other parameters: the name in words
+    assert label("quick_win") == "start with a quick win"  # a switch: no unit
+    assert label("n_smes") == "number of SMEs (organisations)"
+    assert label("initiation_rate") == "starting chance (per month)"
     removed = {"quick_win_months", "cluster_manager_capacity", "cluster_manager_boost"}
     assert not removed & set(LEVERS + MAIN_PARAMETERS)
     assert all(name in specs() for name in LEVERS + MAIN_PARAMETERS)
+
+
+def test_every_parameter_is_labelled_in_words_with_its_unit_never_by_its_name() -> None:
+    names = set(specs())
+    labels = {name: label(name) for name in names}
+    assert len(set(labels.values())) == len(names)  # the typed-value picker tells them apart
+    for name, text in labels.items():
+        assert "_" not in text and text.split(" (")[0] != name.replace("_", " "), text
+        assert text.endswith(f"({unit(name)})") or specs()[name][1].unit == "switch", text
+
+
+def test_changes_and_refusals_are_told_in_words() -> None:
+    scenario = Scenario(load_presets(CONFIGS)["baseline"], seed=3)
+    changed = scenario.with_value("subsidy_share", 0.5).with_value("quick_win", True)
+    assert changed.title == (
+        "baseline, start subsidy = 0.5 share of costs, start with a quick win: on, seed 3"
+    )
+    said = in_words("participant_cap = 1 is below min_members (2)")
+    assert said == "member cap (0: none) = 1 is below smallest partnership (2)"
 
 
 def test_lever_labels_are_short_enough_to_leave_room_for_the_slider() -> None:
@@ -185,7 +219,7 @@ def test_sliders_show_units_and_stay_in_the_valid_range() -> None:
         spec = specs()[name][1]
         if entry["type"] != "Checkbox":
             assert spec.low <= entry["min"] <= entry["value"] <= entry["max"] <= spec.high
-            assert f"({spec.unit})" in entry["label"]
+            assert entry["label"].startswith(f"{label(name)}: ")
 
 
 def browser_slider_value(value: float, low: float, step: float) -> float:
@@ -222,28 +256,75 @@ def test_step_advances_the_model_and_redraws_the_map_and_plots(live: Page) -> No
     assert all(new != old for new, old in zip(after, before, strict=True))
 
 
-def test_event_feed_grows_newest_first(live: Page) -> None:
+def test_the_feed_keeps_every_event_of_the_run_newest_first(live: Page) -> None:
     assert "Nothing yet" in live.text()
-
-    def feed() -> list[str]:
-        return [w.children[0] for w in live.rc.find(ipyvue.Html, class_="feed-event").widgets]
-
-    while not live.model.events:
+    while len(live.model.events) <= 2 * 12:  # more than the old feed's 12 lines
         live.step()
-    early = feed()
-    first = len(live.model.events)
-    # events come in bursts in a small region: step until more have happened
-    for _ in range(60):
-        live.step()
-        if len(live.model.events) > first:
-            break
-    later = feed()
     events = live.model.events
-    assert 0 < len(early) < len(later) == min(12, len(events))
-    assert later == [sentence(event) for event in latest(events)]
-    months = [int(text.split(":")[0].removeprefix("Month ")) for text in later]
-    assert months == sorted(months, reverse=True)
+    shown = live.feed()
+    assert shown == [sentence(event, live.frame.region) for event in reversed(events)]
+    months = [int(text.split(":")[0].removeprefix("Month ")) for text in shown]
+    assert months == sorted(months, reverse=True) and months[-1] == events[0].month
     assert f"{len(events)} events, newest first" in live.text()
+
+
+def test_the_feed_shows_one_kind_of_news_or_one_partnerships_story(live: Page) -> None:
+    while not any(e.kind == "dissolved" for e in live.model.events):
+        live.step()
+    kinds = live.rc.find(v.BtnToggle, class_="feed-kinds").widget
+    kinds.v_model = [list(FILTERS).index("dissolved")]
+    events = live.model.events
+    dissolved = [e for e in reversed(events) if e.kind == "dissolved"]
+    assert live.feed() == [sentence(e, live.frame.region) for e in dissolved]
+    assert f"{len(dissolved)} of {len(events)} events, newest first" in live.text()
+
+    kinds.v_model = list(range(len(FILTERS)))  # every kind again
+    story = dissolved[0].partnership
+    live.type_into("Only partnership", str(story))
+    own = [e for e in reversed(live.model.events) if e.partnership == story]
+    assert live.feed() == [sentence(e, live.frame.region) for e in own]
+    assert {e.kind for e in own} >= {"formed", "dissolved"}
+    live.button("All partnerships").click()
+    assert len(live.feed()) == len(live.model.events)
+
+
+def test_feed_filters_select_by_kind_and_partnership_newest_first() -> None:
+    events = [
+        Event(1, "formed", 1, (4, 5), ("SME 4", "SME 5")),
+        Event(2, "formed", 2, (6, 7), ("SME 6", "SME 7")),
+        Event(3, "missed", 1),
+        Event(4, "member_left", 2, (6,), ("SME 6",), cause=Cause.FUNDS),
+        Event(5, "dissolved", 2, cause=Cause.FUNDS),
+        Event(6, "introductions", -1, count=3),
+    ]
+    everything = selected(events, FeedFilter())
+    assert everything == events[::-1]
+    assert selected(events, FeedFilter(kinds=frozenset({"formed"}))) == [events[1], events[0]]
+    left_or_gone = FeedFilter(kinds=frozenset({"left", "dissolved"}))
+    assert selected(events, left_or_gone) == [events[4], events[3]]
+    assert selected(events, FeedFilter(partnership=2)) == [events[4], events[3], events[1]]
+    assert selected(events, FeedFilter(kinds=frozenset({"milestones"}), partnership=2)) == []
+
+
+def test_every_kind_of_event_has_words_a_filter_and_a_colour() -> None:
+    grouped = [kind for kinds in FILTERS.values() for kind in kinds]
+    assert sorted(grouped) == sorted(EVENT_KINDS)  # each kind in exactly one filter
+    assert set(COLOURS) == set(EVENT_KINDS)
+    assert "text" not in {f.name for f in fields(Event)}  # the record is data; words are views'
+
+
+def test_feed_lines_give_an_smes_size_where_it_matters() -> None:
+    model = ScenarioModel(Scenario(load_presets(CONFIGS)["baseline"], seed=2))
+    region = scenario_frame(model, 0).region
+    sme = int(np.flatnonzero(region.regime == 0)[0])
+    employees = round(float(region.employees[sme]))
+    left = Event(9, "member_left", 3, (sme,), (f"SME {sme}",), cause=Cause.FUNDS)
+    assert sentence(left, region) == (
+        f"Month 9: SME {sme} ({employees} employee{'' if employees == 1 else 's'}) "
+        "left partnership 3: it could not pay its share."
+    )
+    gone = Event(12, "dissolved", 3, cause=Cause.TRUST)
+    assert sentence(gone, region) == "Month 12: Partnership 3 dissolved: trust collapsed."
 
 
 def test_moving_a_lever_rebuilds_the_model_with_that_value(live: Page) -> None:
@@ -252,8 +333,8 @@ def test_moving_a_lever_rebuilds_the_model_with_that_value(live: Page) -> None:
     live.widget(v.Slider, label("subsidy_share")).v_model = 0.5
     assert live.model is not old
     assert live.model.p.subsidy_share == 0.5 and live.model.month == 0
-    assert "small, subsidy_share = 0.5, seed 1" in live.text()
-    live.widget(v.Checkbox, "quick win").v_model = True
+    assert "small, start subsidy = 0.5 share of costs, seed 1" in live.text()
+    live.widget(v.Checkbox, label("quick_win")).v_model = True
     assert live.model.p.quick_win and live.model.p.subsidy_share == 0.5
 
 
@@ -283,8 +364,8 @@ def test_reset_restarts_the_scenario_on_screen(live: Page) -> None:
     ("field", "typed", "says"),
     [
         ("Seed", "-5", "seed = -5 is out of range"),
-        ("n smes (organisations), valid", "500000", "n_smes = 500000 is out of range"),
-        ("n smes (organisations), valid", "80.5", "n_smes must be a whole number"),
+        ("number of SMEs (organisations), valid", "500000", "number of SMEs = 500000 is out"),
+        ("number of SMEs (organisations), valid", "80.5", "number of SMEs must be a whole"),
     ],
 )
 def test_a_typed_value_out_of_range_is_refused_and_the_model_untouched(
@@ -302,13 +383,15 @@ def test_a_typed_value_out_of_range_is_refused_and_the_model_untouched(
 def test_a_slider_value_breaking_a_rule_is_refused(live: Page) -> None:
     model = live.model
     live.widget(v.Slider, label("participant_cap")).v_model = 1  # below min_members
-    assert any("participant_cap = 1 is below min_members" in t for t in live.refusals())
+    assert any(
+        "member cap (0: none) = 1 is below smallest partnership" in t for t in live.refusals()
+    )
     assert live.model is model
 
 
 def test_any_parameter_can_be_typed_exactly(live: Page) -> None:
-    live.widget(v.Select, "Parameter to type").v_model = "cluster_manager_introduction_hours"
-    live.type_into("cluster manager introduction hours (h/introduction), valid", "3")
+    live.widget(v.Select, "Parameter to type").v_model = label("cluster_manager_introduction_hours")
+    live.type_into("manager hours per introduction (h/introduction), valid", "3")
     assert live.model.p.cluster_manager_introduction_hours == 3
     assert not live.refusals()
 
@@ -328,7 +411,7 @@ def test_the_cluster_manager_is_set_by_its_hours(live: Page) -> None:
 
 
 def test_controls_still_work_after_the_run_ends(live: Page) -> None:
-    live.type_into("n smes (organisations), valid", "40")
+    live.type_into("number of SMEs (organisations), valid", "40")
     live.widget(v.Slider, label("months")).v_model = 12
     live.step(12)
     assert not live.model.running and live.button("Step").disabled
@@ -337,6 +420,27 @@ def test_controls_still_work_after_the_run_ends(live: Page) -> None:
     assert not live.button("Step").disabled
     live.step()
     assert live.model.month == 1
+
+
+def test_a_finished_run_says_so_and_reset_runs_it_again(live: Page) -> None:
+    live.widget(v.Slider, label("months")).v_model = 12
+    live.step(11)
+    assert "Run finished" not in live.text() and "Running: small" in live.text()
+    live.step()
+    assert not live.model.running and live.button("Step").disabled and live.button("▶").disabled
+    finished = [" ".join(map(str, w.children)) for w in live.rc.find(v.Alert).widgets]
+    assert "Run finished at month 12: press Reset to run it again." in finished
+    assert "Finished: small, run length = 12 months, seed 1. Month 12 of 12" in live.text()
+    live.button("Reset").click()
+    assert live.model.month == 0 and "Run finished" not in live.text()
+    assert not live.button("Step").disabled
+
+
+def test_a_teaching_preset_shows_its_demo_steps_above_the_map(live: Page) -> None:
+    assert "Demo:" not in live.text()
+    live.widget(v.Select, "Scenario preset").v_model = "teaching/quick_win_trust"
+    assert f"Demo: {DEMO_FOR_PRESET['teaching/quick_win_trust'].title}" in live.text()
+    assert "What to notice:" in live.text()
 
 
 # ------------------------------------------------------------------ side by side
@@ -403,16 +507,66 @@ def test_public_spending_is_drawn_by_lever() -> None:
     assert series["manager_spent_eur"].iloc[-1] > 0 and series["matchmaking_spent_eur"].iloc[-1] > 0
 
 
-def test_survival_curve_is_kaplan_meier_of_partnerships_so_far() -> None:
+def test_survival_so_far_is_kaplan_meier_of_the_partnerships_formed() -> None:
     model = ScenarioModel(Scenario(load_presets(CONFIGS)["baseline"], seed=2))
-    assert len(survival_curve(model)[0]) == 0  # none formed yet
+    assert survival_so_far(survival_table(model)).partnerships == 0  # none formed yet
     for _ in range(24):
         model.step()
-    months, alive = survival_curve(model)
+    curve = survival_so_far(survival_table(model))
     expected = kaplan_meier(model.partnership_table()).sf
-    assert (months[0], alive[0]) == (0.0, 1.0)
-    assert np.array_equal(months[1:], expected.quantiles)
-    assert np.allclose(alive[1:], expected.probabilities)
+    assert (curve.time[0], curve.survival[0]) == (0.0, 1.0)
+    assert np.array_equal(curve.time[1:], expected.quantiles)
+    assert np.allclose(curve.survival[1:], expected.probabilities)
+    assert curve.partnerships == len(model.partnerships)
+
+
+def test_survival_band_and_numbers_at_risk_match_a_hand_computation() -> None:
+    # Five partnerships: dissolved after 2, 3 and 5 months; one still active at 3, one at 8.
+    table = pd.DataFrame(
+        {"duration": [2.0, 3.0, 3.0, 5.0, 8.0], "dissolved": [True, True, False, True, False]}
+    )
+    curve = survival_so_far(table)
+    assert list(curve.time) == [0, 2, 3, 5, 8]
+    # At risk: watched at least that long. S(t) multiplies (1 - dissolved / at risk).
+    assert list(curve.at_risk(curve.time)) == [5, 5, 4, 2, 1]
+    assert list(curve.at_risk(np.array([1, 4, 6, 9]))) == [5, 2, 1, 0]
+    assert np.allclose(curve.survival, [1, 4 / 5, 4 / 5 * 3 / 4, 0.6 * 1 / 2, 0.3])
+    # Greenwood: Var S = S^2 * sum d / (n (n - d)); band S -/+ 1.96 sd, within [0, 1].
+    terms = np.cumsum([1 / (5 * 4), 1 / (4 * 3), 1 / (2 * 1)])
+    sd = curve.survival[1:4] * np.sqrt(terms)
+    z = 1.959964
+    assert np.allclose(curve.low[1:4], np.clip(curve.survival[1:4] - z * sd, 0, 1), atol=1e-6)
+    assert np.allclose(curve.high[1:4], np.clip(curve.survival[1:4] + z * sd, 0, 1), atol=1e-6)
+    assert curve.dissolved == 3 and curve.partnerships == 5
+
+
+def test_the_survival_curve_says_when_it_rests_on_few_partnerships() -> None:
+    def note(durations: list[float], dissolved: list[bool]) -> str:
+        table = pd.DataFrame({"duration": durations, "dissolved": dissolved})
+        return survival_note(survival_so_far(table))
+
+    assert "No partnership has formed yet" in note([], [])
+    assert "Only 3 partnerships so far" in note([1.0, 2.0, 5.0], [True, False, False])
+    many = [float(m) for m in range(1, 31)]  # 30 partnerships, watched 1 to 30 months
+    said = note(many, [m % 3 == 0 for m in range(1, 31)])
+    assert "Based on 30 partnerships, 10 dissolved" in said
+    assert f"Faded from 22 months after forming: fewer than {FEW_AT_RISK}" in said
+    assert "Faded" not in note([40.0] * 12, [False] * 12)
+
+
+def test_the_survival_plot_draws_the_band_and_fades_where_few_remain() -> None:
+    table = pd.DataFrame({"duration": [float(m) for m in range(1, 31)], "dissolved": True})
+    curve = survival_so_far(table)
+    drawing = SurvivalDrawing(months=36)
+    assert drawing.render(curve).startswith(b"\x89PNG")
+    solid, faded = drawing.curves
+    split = int(np.flatnonzero(curve.at_risk(curve.time) < FEW_AT_RISK)[0])
+    assert list(solid.get_xdata()) == list(curve.time[: split + 1])
+    assert list(faded.get_xdata()) == list(curve.time[split:])
+    assert faded.get_alpha() < solid.get_alpha()
+    at_risk = curve.at_risk(drawing.ticks)
+    expected = [str(n) if t <= 30 else "" for t, n in zip(drawing.ticks, at_risk, strict=True)]
+    assert [number.get_text() for number in drawing.numbers] == expected
 
 
 def test_map_links_every_member_of_each_active_partnership_to_its_hub() -> None:
@@ -440,6 +594,26 @@ def test_presets_include_subfolders_and_report_bad_files(tmp_path: Path) -> None
     presets = load_presets(tmp_path)
     assert presets.labels == ["baseline", "teaching/demo"]
     assert len(presets.problems) == 1 and "did you mean subsidy_share" in presets.problems[0]
+
+
+def test_the_picker_offers_scenarios_not_validations_submodels(tmp_path: Path) -> None:
+    labels = load_presets(CONFIGS).labels
+    assert not [label for label in labels if label.startswith("validation/")]
+    assert {"baseline", "teaching/subsidy_cliff", "programmes/klict_call"} <= set(labels)
+    # Asked for by name (clustersim dashboard --config), a validation file is offered.
+    chosen = CONFIGS / "validation" / "ample_capacity.toml"
+    assert "ample_capacity" in load_presets(CONFIGS, extra=chosen).labels
+
+
+def test_preset_blurbs_leave_their_sources_in_the_config_files() -> None:
+    presets = load_presets(CONFIGS)
+    for name in presets.labels:
+        shown = blurb(presets[name].description)
+        assert "§" not in shown and not re.search(r"\b00\d\b", shown), (name, shown)
+        assert shown and not shown.endswith(" ."), (name, shown)
+    assert blurb(
+        "Partnerships first aim for a result within 6-12 months (003 §3.7; 001 phase 7)."
+    ) == ("Partnerships first aim for a result within 6-12 months.")
 
 
 def test_every_shipped_preset_loads() -> None:
@@ -611,3 +785,41 @@ def test_the_run_survives_leaving_the_page(small_config: Path, monkeypatch) -> N
         assert rc.find(v.Slider, label="Speed: 2.5 months per second").widget.v_model == 2.5
     finally:
         rc.close()
+
+
+# -------------------------------------------------------------- the About page
+@pytest.fixture
+def about(small_config: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
+    monkeypatch.setattr(app, "STAGES", app.make_stages())
+    box, rc = solara.render(solara.AppLayout(children=[app.AboutPage()]), handle_error=False)
+    yield box, rc
+    rc.close()
+
+
+def test_the_about_page_says_what_the_model_is_and_offers_every_demo(about) -> None:
+    box, rc = about
+    text = rc.find(solara.widgets.HTML, attributes={"class": "about-text"}).widget.unsafe_innerHTML
+    for heading in ("What this model is", "Who is in it", "One month", "What the map shows"):
+        assert f"<h2>{heading}</h2>" in text
+    for heading in ("Things to notice", "Things to try"):
+        assert f"<h2>{heading}</h2>" in text
+    assert "§" not in text and not re.search(r"\b00\d\b", text)  # no sources' numbers
+    assert "**" not in text and "<strong>SMEs</strong>" in text
+    cards = [card for card in rc.find(v.Card).widgets if "demo-card" in card.class_]
+    assert len(cards) == len(DEMOS) == 3
+    words = "\n".join(_words(box))
+    for demo in DEMOS:
+        assert demo.title in words and f"What to notice: {demo.notice}" in words
+        assert all(html.escape(step) in steps_html(demo) for step in demo.steps)
+
+
+def test_a_demo_card_loads_its_preset_on_the_live_page_at_month_0(about) -> None:
+    stages = app.STAGES
+    stages.live.step()
+    demo = DEMOS[0]
+    app.start_demo(stages, demo)
+    assert stages.live.choice.peek() == Scenario(stages.presets.peek()[demo.preset], seed=1)
+    assert stages.live.model.month == 0 and not stages.live.playing.peek()
+    app.compare_demo(stages, demo)
+    pair = stages.compare.model.pair
+    assert (pair.left.label, pair.right.label, pair.seed) == ("baseline", demo.preset, 1)

@@ -1,10 +1,12 @@
-"""The Solara app: a live page for one scenario and a side-by-side page for two.
+"""The Solara app: a live page for one scenario, a side-by-side page for two, and About.
 
 Each page has a `stage.Stage`: the scenario (or pair) chosen, the model, the frame
 the page draws and the play state, kept per browser tab so that switching pages
 keeps the run. The sidebar holds the play controls and the scenario controls, which
 rebuild the model as soon as one changes; the main area draws the latest frame.
-Serve it with `clustersim dashboard`.
+The About page says what the model is and offers the teaching demos, whose buttons
+load a demo's preset on the live or the side-by-side page. Serve it with
+`clustersim dashboard`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 import solara
 from reacton.core import Element
 
+from clustersim.dashboard.about import AboutViews
 from clustersim.dashboard.compare import CompareViews
 from clustersim.dashboard.controls import PairControls, ScenarioControls
+from clustersim.dashboard.demos import Demo
 from clustersim.dashboard.frames import pair_frame, scenario_frame
 from clustersim.dashboard.layout import Navigation
 from clustersim.dashboard.live import LiveViews
@@ -114,7 +118,49 @@ def ComparePage():
     )
 
 
+def start_demo(stages: Stages, demo: Demo) -> None:
+    """The demo's preset on the live page, seed 1, paused at month 0."""
+    restart(stages.live, Scenario(stages.presets.peek()[demo.preset]))
+
+
+def compare_demo(stages: Stages, demo: Demo) -> None:
+    """The baseline against the demo's preset on the side-by-side page, paused at month 0."""
+    presets = stages.presets.peek()
+    restart(stages.compare, ScenarioPair(presets.first(), presets[demo.preset]))
+
+
+def restart(stage: Stage, choice: Any) -> None:
+    """`choice` at month 0, paused, also when it is what the stage runs already."""
+    stage.pause()
+    if choice == stage.choice.peek():
+        stage.reset()
+    else:
+        stage.choose(choice)
+
+
+@solara.component
+def AboutPage():
+    """What the model is, in plain words, and the teaching demos with buttons to run them."""
+    stages = STAGES
+    router = solara.use_router()
+
+    def go(load: Callable[[Stages, Demo], None], path: str) -> Callable[[Demo], None]:
+        return lambda demo: (load(stages, demo), router.push(path))
+
+    with solara.Column(gap="0px") as page:
+        Navigation()
+        with solara.AppBar():
+            solara.AppBarTitle("clustersim: about the model")
+        AboutViews(
+            frozenset(stages.presets.value.labels),
+            on_start=go(start_demo, "/"),
+            on_compare=go(compare_demo, "/compare"),
+        )
+    return page
+
+
 routes = [
     solara.Route(path="/", component=LivePage, label="Live"),
     solara.Route(path="compare", component=ComparePage, label="Side by side"),
+    solara.Route(path="about", component=AboutPage, label="About"),
 ]

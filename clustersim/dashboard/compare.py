@@ -9,8 +9,11 @@ from __future__ import annotations
 import solara
 
 from clustersim.dashboard.frames import PairFrame, ScenarioFrame
-from clustersim.dashboard.plots import ACTIVE, COLLABORATING, Chart, SeriesPlot, SurvivalPlot
+from clustersim.dashboard.labels import blurb
+from clustersim.dashboard.live import RunFinished
+from clustersim.dashboard.plots import ACTIVE, COLLABORATING, Chart, SeriesPlot
 from clustersim.dashboard.region_map import RegionMap
+from clustersim.dashboard.survival_plot import SurvivalPlot
 
 SHARED_CHARTS = (ACTIVE, COLLABORATING)
 
@@ -34,11 +37,14 @@ def CompareViews(frame: PairFrame):
             "value axes are shared, so equal heights mean equal values.",
             classes=["run-status"],
         )
+        RunFinished(frame.running, frame.month)
         with solara.Columns([1, 1]):
             for side, own in sides:
                 with solara.Card(f"{side}: {own.scenario.preset.label}", margin=0):
                     RegionMap(own)
-                    solara.Text(own.scenario.preset.description, style={"font-size": "0.85rem"})
+                    solara.Text(
+                        blurb(own.scenario.preset.description), style={"font-size": "0.85rem"}
+                    )
         for chart in SHARED_CHARTS:
             top = shared_top(frame, chart)
             with solara.Columns([1, 1]):

@@ -15,6 +15,7 @@ from typing import Any
 import solara
 from mesa.visualization.solara_viz import UserInputs
 
+from clustersim.dashboard.labels import blurb, in_words, label, labelled_value
 from clustersim.dashboard.presets import Presets
 from clustersim.dashboard.scenario import SEED_RANGE, Scenario, ScenarioPair
 from clustersim.parameters import ParameterError, Parameters, specs
@@ -60,27 +61,6 @@ SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
     "patience_months": (1.0, 36.0, 1.0),
 }
 NUMERIC = tuple(name for name, (f, _) in specs().items() if f.type != "bool")
-# Short plain words for the levers whose names alone would not say what they set; a
-# label longer than about 33 characters with its value squeezes the slider beside it
-# to a dot. Every other parameter is labelled with its name in words.
-WORDS: dict[str, str] = {
-    "quick_win_earliest_months": "quick win earliest",
-    "quick_win_latest_months": "quick win latest",
-    "cluster_manager_hours": "manager hours",
-    "cluster_manager_salary_eur": "manager salary",
-}
-
-
-def label(name: str) -> str:
-    """A parameter in words, with its unit: 'manager hours (h/month)'."""
-    spec = specs()[name][1]
-    words = WORDS.get(name, name.replace("_", " "))
-    return words if spec.unit == "switch" else f"{words} ({spec.unit})"
-
-
-def labelled_value(name: str, value: Any) -> str:
-    """The label with the current value, which a slider does not show: 'months (months): 120'."""
-    return label(name) if isinstance(value, bool) else f"{label(name)}: {value:g}"
 
 
 def user_params(names: Iterable[str], parameters: Parameters) -> dict[str, dict[str, Any]]:
@@ -137,7 +117,7 @@ def use_refusal() -> tuple[tuple[str, str] | None, Attempt]:
         try:
             changed = change()
         except ParameterError as exc:
-            set_refusal((where, f"Refused: {exc}. The running model is unchanged."))
+            set_refusal((where, f"Refused: {in_words(str(exc))}. The running model is unchanged."))
             return
         set_refusal(None)
         apply(changed)
@@ -169,7 +149,7 @@ def ScenarioControls(scenario: Scenario, presets: Presets, on_scenario: Callable
             value=scenario.preset.label,
             on_value=lambda chosen: on_scenario(scenario.with_preset(presets[chosen])),
         )
-        solara.Text(scenario.preset.description, style={"font-size": "0.85rem"})
+        solara.Text(blurb(scenario.preset.description), style={"font-size": "0.85rem"})
         SeedInput(
             scenario.seed,
             lambda seed: attempt("seed", lambda: scenario.with_seed(seed), on_scenario),
@@ -199,7 +179,13 @@ def ExactValue(parameters: Parameters, on_change: Callable[[str, Any], None]):
     """Type any numeric parameter's value; applied on Enter or when the field loses focus."""
     name, set_name = solara.use_state("n_smes")
     spec = specs()[name][1]
-    solara.Select(label="Parameter to type", values=list(NUMERIC), value=name, on_value=set_name)
+    by_label = {label(numeric): numeric for numeric in NUMERIC}
+    solara.Select(
+        label="Parameter to type",
+        values=list(by_label),
+        value=label(name),
+        on_value=lambda chosen: set_name(by_label[chosen]),
+    )
     solara.InputFloat(
         f"{label(name)}, valid {spec.low:g} to {spec.high:g}",
         value=getattr(parameters, name),

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
-from clustersim.dashboard.plots import survival_curve
 from clustersim.dashboard.region_map import Links, partnership_links
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
+from clustersim.dashboard.survival_plot import SurvivalSoFar, survival_so_far, survival_table
 from clustersim.records import Event
 
 
@@ -47,10 +47,8 @@ class ScenarioFrame:
     in_partnership: np.ndarray  # (n,) bool: organisation is in an active partnership
     links: Links
     series: pd.DataFrame
-    survival: tuple[np.ndarray, np.ndarray]  # months since formation, share still alive
-    formed: int
-    dissolved: int
-    events: tuple[Event, ...]
+    survival: SurvivalSoFar  # of every partnership formed so far
+    events: tuple[Event, ...]  # every event of the run so far, oldest first
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +82,6 @@ def region_of(model: ScenarioModel) -> Region:
 
 def scenario_frame(model: ScenarioModel, serial: int) -> ScenarioFrame:
     """A frame of `model` as it is now; call it only while nothing steps the model."""
-    parts = model.partnerships.values()
     return ScenarioFrame(
         serial=serial,
         scenario=model.scenario,
@@ -96,9 +93,7 @@ def scenario_frame(model: ScenarioModel, serial: int) -> ScenarioFrame:
         in_partnership=model.population.memberships > 0,
         links=partnership_links(model),
         series=model.series(),
-        survival=survival_curve(model),
-        formed=len(model.partnerships),
-        dissolved=sum(part.ended_month is not None for part in parts),
+        survival=survival_so_far(survival_table(model)),
         events=tuple(model.events),
     )
 

@@ -1,4 +1,4 @@
-"""Page furniture shared by both pages: navigation and styles."""
+"""Page furniture shared by every page: navigation and styles."""
 
 from __future__ import annotations
 
@@ -7,14 +7,25 @@ import solara
 CSS = """
 .run-status { display: block; font-size: 1rem; font-weight: 500; padding: 4px 0; }
 .feed-title { display: block; font-weight: 500; margin-bottom: 4px; }
-.feed-event { line-height: 1.3; margin-bottom: 2px; }
+.feed-lines { max-height: 460px; overflow-y: auto; }
+.feed-event {
+  display: block; line-height: 1.3; margin-bottom: 2px; padding-left: 6px;
+  border-left: 4px solid; font-size: 0.85rem;
+}
+.feed-key { font-size: 0.8rem; color: #555; }
+.feed-swatch {
+  display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 8px; border-radius: 2px;
+}
+.about { max-width: 60rem; }
+.demo-steps li { margin-bottom: 4px; }
 """
 
 
 @solara.component
 def Navigation():
-    """Tabs under the app bar: the live page and side-by-side mode."""
+    """Tabs under the app bar: the live page, side-by-side mode and what the model is."""
     solara.Style(CSS)
     with solara.AppBar(), solara.lab.Tabs(align="center"):
         solara.lab.Tab("Live", path_or_route="/")
         solara.lab.Tab("Side by side", path_or_route="/compare")
+        solara.lab.Tab("About", path_or_route="/about")

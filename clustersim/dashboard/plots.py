@@ -1,4 +1,4 @@
-"""Live plots: the model's monthly series and a running Kaplan-Meier survival curve.
+"""Live plots of the model's monthly series, and the `Plot` they and the survival plot share.
 
 Each plot keeps its axes fixed for as long as it can, the month axis spanning the whole
 run and the value axis growing in round steps, so its background is drawn once and
@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import solara
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from clustersim.dashboard.canvas import LayeredFigure, kept_drawing
-from clustersim.model import ClusterModel
-from clustersim.partnership import Cause
-from clustersim.survival import kaplan_meier
 
 if TYPE_CHECKING:
     from clustersim.dashboard.frames import ScenarioFrame
@@ -77,13 +75,27 @@ def nice_ceiling(value: float) -> float:
     return float(next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value))
 
 
-class _Plot:
+def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> LayeredFigure:
+    """An empty figure of `size` inches, laid out to fit its labels, in two layers."""
+    return LayeredFigure(Figure(figsize=size, dpi=100, layout="constrained"))
+
+
+class Plot:
     """A small chart over the months of a run, with fixed axes and live lines."""
 
-    def __init__(self, title: str, x_label: str, y_label: str, months: int, y_top: float) -> None:
-        figure = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
-        self.layers = LayeredFigure(figure)
-        self.ax = figure.add_subplot()
+    def __init__(
+        self,
+        layers: LayeredFigure,
+        ax: Axes,
+        title: str,
+        labels: tuple[str, str],
+        months: int,
+        y_top: float,
+    ) -> None:
+        """`ax` of the figure in `layers`; `labels` are the x and y axis labels."""
+        x_label, y_label = labels
+        self.layers = layers
+        self.ax = ax
         self.ax.set_title(title, fontsize=10)
         self.ax.set_xlabel(x_label, fontsize=8)
         self.ax.set_ylabel(y_label, fontsize=8)
@@ -124,7 +136,11 @@ class SeriesDrawing:
 
     def __init__(self, chart: Chart, months: int) -> None:
         self.chart = chart
-        self.plot = _Plot(chart.title, "month", chart.y_label, months, chart.y_max or 1.0)
+        layers = new_figure()
+        top = chart.y_max or 1.0
+        self.plot = Plot(
+            layers, layers.figure.add_subplot(), chart.title, ("month", chart.y_label), months, top
+        )
         self.lines = {
             column: self.plot.line(label, colour, lw=1.5)
             for (column, label), colour in zip(chart.lines.items(), COLOURS, strict=False)
@@ -151,55 +167,6 @@ class SeriesDrawing:
         return self.plot.layers.png()
 
 
-def survival_table(model: ClusterModel) -> pd.DataFrame:
-    """The `duration` and `dissolved` columns of `model.partnership_table()`, and only them.
-
-    The same definitions as the full table (records.partnership_table), built in a
-    tenth of its time: the page takes this after every step.
-    """
-    parts = list(model.partnerships.values())
-    return pd.DataFrame(
-        {
-            "duration": [p.duration(model.month) for p in parts],
-            "dissolved": [not p.active and p.cause is not Cause.COMPLETED for p in parts],
-        }
-    )
-
-
-def survival_curve(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier survival of every partnership formed so far, the living ones censored.
-
-    Returns (months since formation, share still alive), starting at (0, 1); empty
-    arrays while no partnership has formed.
-    """
-    table = survival_table(model)
-    if table.empty:
-        return np.empty(0), np.empty(0)
-    curve = kaplan_meier(table).sf
-    return np.r_[0.0, curve.quantiles], np.r_[1.0, curve.probabilities]
-
-
-class SurvivalDrawing:
-    """The running survival curve of a run of `months` months."""
-
-    def __init__(self, months: int) -> None:
-        self.plot = _Plot(
-            "Partnership survival so far (Kaplan-Meier)",
-            "months since formation",
-            "share still active",
-            months,
-            1.02,
-        )
-        self.curve = self.plot.line("survival", COLOURS[0], lw=1.5, drawstyle="steps-post")
-
-    def render(self, frame: ScenarioFrame) -> bytes:
-        """PNG of the survival curve as of the frame's month."""
-        months, alive = frame.survival
-        self.curve.set_data(months, alive)
-        self.plot.now.set_text(f"{frame.formed} formed, {frame.dissolved} dissolved")
-        return self.plot.layers.png()
-
-
 def _number(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 10 and not float(value).is_integer() else f"{value:,.0f}"
 
@@ -210,12 +177,4 @@ def SeriesPlot(frame: ScenarioFrame, chart: Chart, at_least: float = 0.0):
     key = ("series", chart.title, frame.months)
     drawing = kept_drawing(key, lambda: SeriesDrawing(chart, frame.months))
     image = solara.use_memo(lambda: drawing.render(frame.series, at_least), [frame, at_least])
-    return solara.Image(image, width="100%")
-
-
-@solara.component
-def SurvivalPlot(frame: ScenarioFrame):
-    """The running Kaplan-Meier curve of the frame; drawn again only for a new frame."""
-    drawing = kept_drawing(("survival", frame.months), lambda: SurvivalDrawing(frame.months))
-    image = solara.use_memo(lambda: drawing.render(frame), [frame])
     return solara.Image(image, width="100%")

@@ -15,6 +15,9 @@ from clustersim.parameters import Parameters
 
 CONFIG_ENV = "CLUSTERSIM_DASHBOARD_CONFIG"  # the --config file, passed to the app process
 DEFAULTS_LABEL = "defaults"
+# Folders under configs/ that are not scenarios to show a class: the alternative
+# submodels that validation tests against. `--config` still starts from one of them.
+NOT_PRESETS = ("validation",)
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,17 @@ def default_folder() -> Path:
 
 
 def load_presets(folder: Path | None = None, extra: Path | None = None) -> Presets:
-    """Every `*.toml` in `folder` and its subfolders, baseline first; plus `extra` if given.
+    """Every `*.toml` in `folder` and its subfolders but `NOT_PRESETS`, baseline first; plus
+    `extra` if given.
 
     With no loadable file at all, the parameter defaults are offered, so the dashboard
     still starts outside a checkout.
     """
     folder = default_folder() if folder is None else folder
-    files = sorted(folder.rglob("*.toml"), key=lambda p: _order(p.relative_to(folder)))
+    files = sorted(
+        (p for p in folder.rglob("*.toml") if p.relative_to(folder).parts[0] not in NOT_PRESETS),
+        key=lambda p: _order(p.relative_to(folder)),
+    )
     presets: dict[str, Preset] = {}
     problems: list[str] = []
     for path in files:

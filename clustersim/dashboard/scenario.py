@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from clustersim.dashboard.labels import setting
 from clustersim.dashboard.presets import Preset
 from clustersim.parameters import Parameters, check_integer, check_value
 from clustersim.resources import check_dashboard
@@ -59,19 +60,13 @@ class Scenario:
 
     @property
     def title(self) -> str:
-        """E.g. 'quick_win, subsidy_share = 0.5, seed 3'."""
-        changed = [f"{name} = {_show(value)}" for name, value in self.changes.items()]
+        """E.g. 'quick_win, start subsidy = 0.5 share of costs, seed 3'."""
+        changed = [setting(name, value) for name, value in self.changes.items()]
         return ", ".join([self.preset.label, *changed, f"seed {self.seed}"])
 
     def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `ClusterModel`."""
         return {"seed": self.seed, **self.parameters.as_dict()}
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:g}"
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,9 @@ def PlayControls(stage: Stage):
                 classes=["play-pace"],
             )
         if not frame.running:
-            solara.Info(f"Run finished at month {frame.month}: press Reset to run it again.")
+            solara.Info(
+                f"Run finished at month {frame.month}: press Reset to run it again.",
+                classes=["run-finished"],
+            )
         if stage.error.value:
             solara.Error(stage.error.value)
