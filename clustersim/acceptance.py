@@ -38,6 +38,14 @@ class Outlook:
     def take(self, rows: np.ndarray) -> Outlook:
         return Outlook(self.value_eur[rows], self.estimate[rows], self.prior_rate[rows])
 
+    def then(self, more: Outlook) -> Outlook:
+        """This group's outlook followed by `more`'s, as members are listed."""
+        return Outlook(
+            np.concatenate([self.value_eur, more.value_eur]),
+            np.concatenate([self.estimate, more.estimate]),
+            np.concatenate([self.prior_rate, more.prior_rate]),
+        )
+
 
 def outlook(
     who: np.ndarray,

@@ -120,7 +120,7 @@ def invite(
     order, accepted = order[:asked], accepted[:asked]
     views = views.take(np.arange(asked))
     subsidised, accepted = plan.settle(candidates[order], accepted, views, pop, policy, p)
-    members_view = _concat(plan.own, views.take(np.flatnonzero(accepted)))
+    members_view = plan.own.then(views.take(np.flatnonzero(accepted)))
     decisive = scorer.decisive_factor(terms[order])
     return Invitations(
         initiator,
@@ -175,19 +175,6 @@ def _invitees_outlook(
     knowledge = np.full(len(invitees), pop.knowledge[initiator])
     return acceptance.outlook(
         invitees, fit, knowledge, planned, quality, population=pop, p=p, rng=rng
-    )
-
-
-def _concat(a: Outlook, b: Outlook) -> Outlook:
-    return Outlook(
-        *(
-            np.concatenate([x, y])
-            for x, y in zip(
-                (a.value_eur, a.estimate, a.prior_rate),
-                (b.value_eur, b.estimate, b.prior_rate),
-                strict=True,
-            )
-        )
     )
 
 
