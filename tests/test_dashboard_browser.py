@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOT = ROOT / "docs" / "img" / "dashboard.png"
+ABOUT_SCREENSHOT = ROOT / "docs" / "img" / "about.png"
+DEMO_SCREENSHOT = ROOT / "docs" / "img" / "demo_card.png"
 MONTH = re.compile(r"Month (\d+)")
 # Generous, for a machine loaded at twice its cores: a timeout only turns a hang into
 # a failure. The tests never wait for a time, only for a state, up to these limits.
@@ -239,11 +241,12 @@ def test_preset_lever_and_tab_changes_during_play_never_break_the_page(browser_p
         preset = ("quick_win", "baseline")[attempt % 2]
         pick_preset(page, preset)  # rebuilt while the old model steps
         # A lever, then the other tab at once, while the rebuilt model plays.
-        page.get_by_text("quick win", exact=True).click()
+        page.get_by_text("start with a quick win", exact=True).click()
         page.get_by_role("tab", name="Side by side").click()
         page.locator(".run-status", has_text="Side by side:").wait_for()
         page.get_by_role("tab", name="Live").click()
-        page.locator(".run-status", has_text=f"Running: {preset}, quick_win = ").wait_for()
+        changed = f"Running: {preset}, start with a quick win: "
+        page.locator(".run-status", has_text=changed).wait_for()
         no_error_shown(page)
 
 
@@ -265,3 +268,69 @@ def test_a_run_keeps_its_scenario_month_and_speed_across_tabs(browser_page) -> N
     assert page.locator(".run-status").inner_text() == shown
     assert "Speed: 4.5 months per second" in speed.inner_text()
     assert page.locator(PRESET).inner_text().strip().endswith("quick_win")
+
+
+def test_the_about_tab_explains_the_model_and_its_demo_cards_start_a_demo(browser_page) -> None:
+    page = browser_page
+    page.get_by_role("tab", name="About").click()
+    page.get_by_role("heading", name="What this model is").wait_for()
+    for heading in ("One month", "What the map shows", "Things to notice", "Things to try"):
+        assert page.get_by_role("heading", name=heading).is_visible()
+    cards = page.locator(".demo-card")
+    assert cards.count() == 3
+    assert cards.filter(has_text="What to notice:").count() == 3
+    ABOUT_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ABOUT_SCREENSHOT))
+    cards.last.screenshot(path=str(DEMO_SCREENSHOT))
+    no_error_shown(page)
+
+    cards.first.get_by_role("button", name="Start this demo").click()
+    status = "Running: teaching/leaderless_stall, seed 1. Month 0 of"
+    page.locator(".run-status", has_text=status).wait_for()
+    assert page.get_by_text("Demo: Big partnerships where nobody leads stall").is_visible()
+    no_error_shown(page)
+
+
+def feed_months(page) -> list[int]:
+    """The month of every line in the event feed, top to bottom."""
+    lines = page.locator(".feed-lines .feed-event").all_inner_texts()
+    return [int(MONTH.match(line).group(1)) for line in lines]
+
+
+def test_the_feed_keeps_old_events_and_shows_one_partnerships_story(browser_page) -> None:
+    page = browser_page
+    page.get_by_role("button", name="▶").click()
+    wait_for_month(page, 24)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    months = feed_months(page)
+    assert len(months) > 12 and months == sorted(months, reverse=True)
+    assert months[-1] <= 6 < month(page) - 12  # the first months' events are still there
+
+    first = page.locator(".feed-lines .feed-event", has_text="formed partnership").last
+    number = re.search(r"formed partnership (\d+)", first.inner_text()).group(1)
+    field = page.get_by_label("Only partnership (number; empty: all)")
+    field.fill(number)
+    field.press("Enter")
+    title = page.locator(".feed-title", has_text=" of ")
+    title.wait_for()
+    lines = page.locator(".feed-lines .feed-event").all_inner_texts()
+    story = re.compile(rf"partnership {number}\b")
+    assert lines and all(story.search(line.lower()) for line in lines)
+    no_error_shown(page)
+
+
+def test_a_run_that_reaches_its_last_month_says_so_until_reset(browser_page) -> None:
+    page = browser_page
+    page.locator(".v-input:has-text('run length')").get_by_role("slider").press("Home")
+    page.locator(".run-status", has_text="run length = 12 months").wait_for()
+    page.get_by_role("button", name="▶").click()
+    finished = page.locator(".run-finished").first
+    finished.wait_for()
+    assert "Run finished at month 12: press Reset to run it again." in finished.inner_text()
+    assert page.get_by_role("button", name="▶").is_disabled()
+    assert "Finished:" in page.locator(".run-status").inner_text()
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.locator(".run-status", has_text="Running:").wait_for()
+    assert page.locator(".run-finished").count() == 0
+    no_error_shown(page)

@@ -132,12 +132,14 @@ def feed_title(frame: ScenarioFrame, matching: int, chosen: FeedFilter) -> str:
 def FeedFilters(chosen: FeedFilter, choose: Callable[[FeedFilter], None]):
     """Kinds of event to show, one partnership or all, and the colour key."""
     with solara.Column(gap="0px") as filters:
+        solara.Text("Show:", style={"font-size": "0.8rem", "color": "#555"})
         solara.ToggleButtonsMultiple(
             value=sorted(chosen.kinds, key=list(FILTERS).index),
             values=list(FILTERS),
             on_value=lambda kinds: choose(replace(chosen, kinds=frozenset(kinds), shown=PAGE)),
             dense=True,
             classes=["feed-kinds"],
+            style={"flex-wrap": "wrap", "height": "auto"},
         )
         with solara.Row(style={"align-items": "center"}):
             solara.InputInt(

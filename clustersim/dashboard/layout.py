@@ -12,12 +12,17 @@ CSS = """
   display: block; line-height: 1.3; margin-bottom: 2px; padding-left: 6px;
   border-left: 4px solid; font-size: 0.85rem;
 }
+.feed-kinds .v-btn { text-transform: none; letter-spacing: normal; }
+.feed-kinds .v-btn.v-btn--active { background-color: #e3f2fd; color: #0d47a1; }
 .feed-key { font-size: 0.8rem; color: #555; }
 .feed-swatch {
   display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 8px; border-radius: 2px;
 }
 .about { max-width: 60rem; }
+.about-text strong { font-weight: 600; }
+.about-text h2, .about h2 { margin: 16px 0 4px; }
 .demo-steps li { margin-bottom: 4px; }
+.demo-notice { display: block; border-left: 3px solid #1565c0; padding-left: 8px; }
 """
 
 
