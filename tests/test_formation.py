@@ -139,7 +139,9 @@ def _invite(world: World, initiator: int, partners: set[int], rng=None):
 
 
 def test_an_initiator_invites_the_free_it_knows_but_not_its_partners_nor_more_than_needed():
-    world = World.of(target_size_mean=3.0)
+    world = World.of(target_size_mean=3.0, expected_value_eur=1e7)
+    world.population.capacity_hours[:] = 1e3  # the plan is worth it and time binds only
+    world.population.cash_eur[:] = 1e9  # where the test says
     asked = _invite(world, 0, partners={1, 2})
     assert asked is not None and asked.initiator == 0
     assert not {0, 1, 2} & set(asked.invitees.tolist())
@@ -214,6 +216,7 @@ def test_eligibility_is_applied_for_on_the_plan_and_granted_on_the_actual_member
     world = World.of(subsidy_share=0.5, subsidy_min_firms=3)
     pop, p, policy = world.population, world.p, world.policy
     pop.cash_eur[:] = 1e9
+    pop.capacity_hours[:] = 1e3  # neither money nor time binds
     firm_a, firm_b = 1, 2
     institution = int(np.flatnonzero(pop.regime != Regime.COMMERCIAL)[0])
     full = monthly_cost_eur(p, policy.subsidy, False)
@@ -244,6 +247,7 @@ def test_the_plan_applies_when_its_planned_members_would_be_eligible():
     world = World.of(subsidy_share=0.5, subsidy_min_firms=3, expected_value_eur=1e7)
     pop, p, policy = world.population, world.p, world.policy
     pop.cash_eur[:] = 1e9
+    pop.capacity_hours[:] = 1e3  # neither money nor time binds
     public = np.flatnonzero(pop.regime != Regime.COMMERCIAL)[:2]
     ranked_firms_first = np.array([1, 2, *public])
     ranked_public_first = np.array([*public, 1, 2])
