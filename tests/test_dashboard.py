@@ -470,9 +470,29 @@ def test_side_by_side_presets_and_seed_rebuild_the_pair(side_by_side: Page) -> N
     assert side_by_side.model is pair
 
 
+def test_side_by_side_takes_the_live_pages_settings_as_one_side(
+    small_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live page's preset, changed values and seed become one side; both share the seed."""
+    page = Page(app.ComparePage, monkeypatch, "CompareViews")
+    live = app.STAGES.live
+    live.choose(live.choice.peek().with_value("subsidy_share", 0.5).with_seed(7))
+    try:
+        page.step(2)
+        page.button("Use it on the right").click()
+        pair = page.model
+        assert pair.right.scenario == live.choice.peek()
+        assert pair.left.scenario.preset.label == "baseline" and pair.left.scenario.seed == 7
+        assert page.model.steps == 0 and pair.right.p.subsidy_share == 0.5
+        assert "small, start subsidy = 0.5 share of costs" in page.text()
+        assert page.button("Use it on the right").disabled
+    finally:
+        page.close()
+
+
 def test_a_pair_with_the_same_preset_twice_runs_identically() -> None:
     baseline = load_presets(CONFIGS)["baseline"]
-    pair = ComparisonModel(ScenarioPair(baseline, baseline, seed=3))
+    pair = ComparisonModel(ScenarioPair.of_presets(baseline, baseline, seed=3))
     for _ in range(6):
         pair.step()
     assert pair.left.series().equals(pair.right.series())
@@ -822,4 +842,5 @@ def test_a_demo_card_loads_its_preset_on_the_live_page_at_month_0(about) -> None
     assert stages.live.model.month == 0 and not stages.live.playing.peek()
     app.compare_demo(stages, demo)
     pair = stages.compare.model.pair
-    assert (pair.left.label, pair.right.label, pair.seed) == ("baseline", demo.preset, 1)
+    sides = (pair.left.preset.label, pair.right.preset.label, pair.seed)
+    assert sides == ("baseline", demo.preset, 1)

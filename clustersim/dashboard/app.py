@@ -42,7 +42,7 @@ def starting_pair(presets: Presets) -> ScenarioPair:
     """The first preset against the second, e.g. baseline against a policy."""
     first = presets.first()
     second = presets[presets.labels[1]] if len(presets.labels) > 1 else first
-    return ScenarioPair(first, second)
+    return ScenarioPair.of_presets(first, second)
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,17 @@ def LivePage():
 
 @solara.component
 def ComparePage():
-    """Two presets with the same seed, stepped together, their key views side by side."""
+    """Two scenarios with the same seed, stepped together, their key views side by side.
+
+    Either side can take the live page's scenario, changed values and seed included.
+    """
     stages = STAGES
     presets = stages.presets.value
+    live = stages.live.choice.value
     return DashboardPage(
         stages.compare,
         title=f"Side by side: {stages.compare.choice.value.title}",
-        controls=lambda chosen, choose: PairControls(chosen, presets, on_pair=choose),
+        controls=lambda chosen, choose: PairControls(chosen, presets, live, on_pair=choose),
         views=CompareViews,
     )
 
@@ -126,7 +130,7 @@ def start_demo(stages: Stages, demo: Demo) -> None:
 def compare_demo(stages: Stages, demo: Demo) -> None:
     """The baseline against the demo's preset on the side-by-side page, paused at month 0."""
     presets = stages.presets.peek()
-    restart(stages.compare, ScenarioPair(presets.first(), presets[demo.preset]))
+    restart(stages.compare, ScenarioPair.of_presets(presets.first(), presets[demo.preset]))
 
 
 def restart(stage: Stage, choice: Any) -> None:

@@ -40,7 +40,7 @@ def CompareViews(frame: PairFrame):
         RunFinished(frame.running, frame.month)
         with solara.Columns([1, 1]):
             for side, own in sides:
-                with solara.Card(f"{side}: {own.scenario.preset.label}", margin=0):
+                with solara.Card(f"{side}: {own.scenario.name}", margin=0):
                     RegionMap(own)
                     solara.Text(
                         blurb(own.scenario.preset.description), style={"font-size": "0.85rem"}

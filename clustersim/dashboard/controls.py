@@ -194,20 +194,39 @@ def ExactValue(parameters: Parameters, on_change: Callable[[str, Any], None]):
 
 
 @solara.component
-def PairControls(pair: ScenarioPair, presets: Presets, on_pair: Callable[[ScenarioPair], None]):
-    """Two preset pickers and the shared seed, for side-by-side mode."""
+def PairControls(
+    pair: ScenarioPair,
+    presets: Presets,
+    live: Scenario,
+    on_pair: Callable[[ScenarioPair], None],
+):
+    """Two preset pickers, the live page's scenario for either side, and the shared seed."""
     refusal, attempt = use_refusal()
     with solara.Card("Scenarios side by side"):
-        for side, preset in (("left", pair.left), ("right", pair.right)):
+        for side in ("left", "right"):
+            chosen = pair.side(side)
             solara.Select(
                 label=f"{side.capitalize()} scenario",
                 values=presets.labels,
-                value=preset.label,
-                on_value=lambda chosen, side=side: on_pair(pair.with_side(side, presets[chosen])),
+                value=chosen.preset.label,
+                on_value=lambda label, side=side: on_pair(pair.with_side(side, presets[label])),
             )
+            if chosen.changes:
+                solara.Text(f"Changed: {chosen.name}", style={"font-size": "0.85rem"})
         SeedInput(pair.seed, lambda seed: attempt("seed", lambda: pair.with_seed(seed), on_pair))
         Refusal(refusal, "seed")
         solara.Text(
             "Both run with the same seed, so differences come from the scenarios, not chance.",
             style={"font-size": "0.85rem"},
         )
+    with solara.Card("From the Live tab"):
+        solara.Text(f"Live runs {live.title}.", style={"font-size": "0.85rem"})
+        with solara.Row():
+            for side in ("left", "right"):
+                solara.Button(
+                    f"Use it on the {side}",
+                    color="primary",
+                    outlined=True,
+                    disabled=pair.side(side) == live,
+                    on_click=lambda side=side: on_pair(pair.with_scenario(side, live)),
+                )

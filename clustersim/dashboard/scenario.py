@@ -59,10 +59,14 @@ class Scenario:
         return Scenario(preset, self.seed)
 
     @property
+    def name(self) -> str:
+        """The preset and the values changed on it: 'baseline, manager hours = 40 h/month'."""
+        return ", ".join([self.preset.label, *(setting(k, v) for k, v in self.changes.items())])
+
+    @property
     def title(self) -> str:
         """E.g. 'quick_win, start subsidy = 0.5 share of costs, seed 3'."""
-        changed = [setting(name, value) for name, value in self.changes.items()]
-        return ", ".join([self.preset.label, *changed, f"seed {self.seed}"])
+        return f"{self.name}, seed {self.seed}"
 
     def model_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `ClusterModel`."""
@@ -71,23 +75,49 @@ class Scenario:
 
 @dataclass(frozen=True)
 class ScenarioPair:
-    """Two presets run with the same seed, for side-by-side comparison."""
+    """Two scenarios run with one seed, for side-by-side comparison.
 
-    left: Preset
-    right: Preset
-    seed: int = 1
+    A side is a preset, or a scenario brought over from the live page with its
+    changed values; both sides always share the seed, so that differences come from
+    the scenarios, not from chance.
+    """
+
+    left: Scenario
+    right: Scenario
+
+    def __post_init__(self) -> None:
+        if self.left.seed != self.right.seed:
+            raise ValueError(
+                f"both sides run with one seed, not {self.left.seed} and {self.right.seed}"
+            )
+
+    @classmethod
+    def of_presets(cls, left: Preset, right: Preset, seed: int = 1) -> ScenarioPair:
+        return cls(Scenario(left, seed), Scenario(right, seed))
+
+    @property
+    def seed(self) -> int:
+        return self.left.seed
 
     def scenarios(self) -> tuple[Scenario, Scenario]:
-        return Scenario(self.left, self.seed), Scenario(self.right, self.seed)
+        return self.left, self.right
 
     def with_seed(self, seed: Any) -> ScenarioPair:
-        return ScenarioPair(self.left, self.right, check_seed(seed))
+        return ScenarioPair(self.left.with_seed(seed), self.right.with_seed(seed))
 
     def with_side(self, side: str, preset: Preset) -> ScenarioPair:
+        """`preset` on one side ('left' or 'right'), with this pair's seed."""
+        return self.with_scenario(side, Scenario(preset, self.seed))
+
+    def with_scenario(self, side: str, scenario: Scenario) -> ScenarioPair:
+        """`scenario` on one side ('left' or 'right'); its seed becomes both sides' seed."""
         if side == "left":
-            return ScenarioPair(preset, self.right, self.seed)
-        return ScenarioPair(self.left, preset, self.seed)
+            return ScenarioPair(scenario, self.right.with_seed(scenario.seed))
+        return ScenarioPair(self.left.with_seed(scenario.seed), scenario)
+
+    def side(self, side: str) -> Scenario:
+        return self.left if side == "left" else self.right
 
     @property
     def title(self) -> str:
-        return f"{self.left.label} vs {self.right.label}, seed {self.seed}"
+        return f"{self.left.name} vs {self.right.name}, seed {self.seed}"
