@@ -1,56 +1,69 @@
-"""Side-by-side mode: the key views of two scenarios, left and right, on shared axes.
+"""Side-by-side mode: two scenarios with one seed, overlaid in each plot.
 
-Each row shows the same view of both scenarios. Plots of the two share their value
-axis, so equal heights mean equal values.
+Each scenario has its map (clickable, with its inspector) and its feed, left and
+right. The plots overlay both scenarios in one chart each (active partnerships, the
+share collaborating, trust and survival so far), the left in blue and the right in
+orange, so a difference is read off one axis.
 """
 
 from __future__ import annotations
 
 import solara
 
+from clustersim.dashboard.feed import EventFeed, show_story
 from clustersim.dashboard.frames import PairFrame, ScenarioFrame
+from clustersim.dashboard.inspector import Inspector
 from clustersim.dashboard.labels import blurb
 from clustersim.dashboard.live import RunFinished
-from clustersim.dashboard.plots import ACTIVE, COLLABORATING, Chart, SeriesPlot
+from clustersim.dashboard.plots import ACTIVE, COLLABORATING, TRUST, SeriesPlot, Sides
 from clustersim.dashboard.region_map import RegionMap
+from clustersim.dashboard.selection import use_selection
 from clustersim.dashboard.survival_plot import SurvivalPlot
 
-SHARED_CHARTS = (ACTIVE, COLLABORATING)
+OVERLAID_CHARTS = (ACTIVE, COLLABORATING, TRUST)
 
 
-def shared_top(frame: PairFrame, chart: Chart) -> float:
-    """The highest value either side has reached on `chart`, so both can use one axis."""
-    return max(
-        float(side.series[column].max()) * chart.scale
-        for side in (frame.left, frame.right)
-        for column in chart.lines
+def pair_sides(frame: PairFrame) -> Sides:
+    """Both scenarios, named as the plots' legends name them: 'left: baseline'."""
+    return (
+        (f"left: {frame.left.scenario.name}", frame.left),
+        (f"right: {frame.right.scenario.name}", frame.right),
     )
 
 
 @solara.component
 def CompareViews(frame: PairFrame):
-    """Map, key plots and survival of both scenarios, as of one frame."""
-    sides: tuple[tuple[str, ScenarioFrame], ...] = (("Left", frame.left), ("Right", frame.right))
+    """Maps and feeds of both scenarios, and the plots overlaying them, as of one frame."""
+    sides = pair_sides(frame)
     with solara.Column(style={"padding": "0 8px"}) as views:
         solara.Text(
             f"Side by side: {frame.pair.title}. Month {frame.month}; "
-            "value axes are shared, so equal heights mean equal values.",
+            "each plot overlays both: left in blue, right in orange.",
             classes=["run-status"],
         )
         RunFinished(frame.running, frame.month)
         with solara.Columns([1, 1]):
-            for side, own in sides:
-                with solara.Card(f"{side}: {own.scenario.name}", margin=0):
-                    RegionMap(own)
-                    solara.Text(
-                        blurb(own.scenario.preset.description), style={"font-size": "0.85rem"}
-                    )
-        for chart in SHARED_CHARTS:
-            top = shared_top(frame, chart)
-            with solara.Columns([1, 1]):
-                for _, own in sides:
-                    SeriesPlot(own, chart, at_least=top)
-        with solara.Columns([1, 1]):
-            for _, own in sides:
-                SurvivalPlot(own)
+            for side, own in (("left", frame.left), ("right", frame.right)):
+                SideViews(side, own)
+        with solara.ColumnsResponsive(default=12, large=6):
+            for chart in OVERLAID_CHARTS:
+                with solara.Card(margin=0):
+                    SeriesPlot(sides, chart)
+            with solara.Card(margin=0):
+                SurvivalPlot(sides)
+    return views
+
+
+@solara.component
+def SideViews(side: str, frame: ScenarioFrame):
+    """One side's scenario: its blurb, map, inspector and feed."""
+    name = f"compare.{side}"
+    chosen, choose = use_selection(name)
+    with solara.Column(gap="8px") as views:
+        with solara.Card(f"{side.capitalize()}: {frame.scenario.name}", margin=0):
+            solara.Text(blurb(frame.scenario.preset.description), style={"font-size": "0.85rem"})
+            RegionMap(frame, chosen, choose)
+            Inspector(frame, chosen, choose, on_story=lambda pid: show_story(name, pid))
+        with solara.Card(margin=0):
+            EventFeed(frame, name, picked=chosen, on_pick=choose)
     return views

@@ -3,8 +3,9 @@
 Made for teaching: a class watching the map can read why a partnership formed, reached
 its quick win or dissolved, and a teacher can go back to the month-20 dissolutions at
 month 40. The feed keeps every event of the run; filters show one kind of news, or
-one partnership's history. The lines are one block of HTML, so a frame with hundreds
-of events costs one widget update, not hundreds.
+one partnership's history. A click on a line about a partnership chooses it: the map
+highlights it and the inspector shows it. The lines are one block of HTML, so a
+frame with hundreds of events costs one widget update, not hundreds.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import ipyvuetify as v
 import solara
+import traitlets
 
+from clustersim.dashboard.selection import Selection, partnership
 from clustersim.dashboard.stage import per_tab
 from clustersim.dashboard.wording import sentence
 from clustersim.records import Event
@@ -76,13 +81,33 @@ def selected(events: Sequence[Event], chosen: FeedFilter) -> list[Event]:
     ]
 
 
-def lines_html(events: Iterable[Event], region: Region | None) -> str:
-    """One line per event, coloured by kind, as HTML (the words escaped)."""
-    return "".join(
-        f'<div class="feed-event" style="border-left-color: {COLOURS.get(e.kind, NEWS)}">'
-        f"{html.escape(sentence(e, region))}</div>"
-        for e in events
+def lines_html(events: Iterable[Event], region: Region | None, chosen: int | None = None) -> str:
+    """One line per event, coloured by kind, as HTML (the words escaped); a line about a
+    partnership names it (`data-partnership`), and the chosen partnership's lines stand out."""
+    return "".join(_line_html(e, region, chosen) for e in events)
+
+
+def _line_html(event: Event, region: Region | None, chosen: int | None) -> str:
+    colour = COLOURS.get(event.kind, NEWS)
+    about = event.partnership >= 0
+    classes = "feed-event feed-chosen" if about and event.partnership == chosen else "feed-event"
+    number = f' data-partnership="{event.partnership}"' if about else ""
+    return (
+        f'<div class="{classes}"{number} style="border-left-color: {colour}">'
+        f"{html.escape(sentence(event, region))}</div>"
     )
+
+
+class FeedLines(v.VuetifyTemplate):
+    """The feed's lines; a click on one about a partnership calls `on_pick` with its id."""
+
+    template_file = str(Path(__file__).with_name("feed_lines.vue"))
+    lines = traitlets.Unicode("").tag(sync=True)
+    on_pick = traitlets.Callable(None, allow_none=True)
+
+    def vue_picked(self, pid: int) -> None:
+        if self.on_pick is not None:
+            self.on_pick(int(pid))
 
 
 # Each tab's filter per feed, so it survives a switch of tabs as the run does.
@@ -95,13 +120,35 @@ def use_feed_filter(name: str) -> tuple[FeedFilter, Callable[[FeedFilter], None]
     return current, lambda new: _FILTERS.set({**_FILTERS.peek(), name: new})
 
 
+def show_story(name: str, pid: int) -> None:
+    """Let feed `name` show only partnership `pid`'s events (every kind of them)."""
+    _FILTERS.set({**_FILTERS.peek(), name: FeedFilter(partnership=pid)})
+
+
+def chosen_partnership(chosen: Selection | None) -> int | None:
+    """The partnership whose lines stand out: the one chosen on the map, if one is."""
+    return chosen.id if chosen is not None and chosen.kind == "partnership" else None
+
+
 @solara.component
-def EventFeed(frame: ScenarioFrame, name: str = "live"):
-    """Every event of the run up to the frame's month, filtered, newest first, with a count."""
+def EventFeed(
+    frame: ScenarioFrame,
+    name: str = "live",
+    picked: Selection | None = None,
+    on_pick: Callable[[Selection], None] | None = None,
+):
+    """Every event of the run up to the frame's month, filtered, newest first, with a count.
+
+    `picked` is what the map has chosen; a click on a line about a partnership passes
+    that partnership to `on_pick`.
+    """
     chosen, choose = use_feed_filter(name)
     matching = solara.use_memo(lambda: selected(frame.events, chosen), [frame, chosen])
     shown = matching[: chosen.shown]
-    lines = solara.use_memo(lambda: lines_html(shown, frame.region), [frame, chosen])
+    highlight = chosen_partnership(picked)
+    lines = solara.use_memo(
+        lambda: lines_html(shown, frame.region, highlight), [frame, chosen, highlight]
+    )
     with solara.Column(gap="4px", style={"padding": "8px"}) as feed:
         solara.Text(feed_title(frame, len(matching), chosen), classes=["feed-title"])
         FeedFilters(chosen, choose)
@@ -109,7 +156,10 @@ def EventFeed(frame: ScenarioFrame, name: str = "live"):
             solara.Text("Nothing yet: press Step or Play.")
         elif not matching:
             solara.Text("No event so far matches the filter.", classes=["feed-empty"])
-        solara.HTML(tag="div", unsafe_innerHTML=lines, classes=["feed-lines"])
+        FeedLines.element(
+            lines=lines,
+            on_pick=(lambda pid: on_pick(partnership(pid))) if on_pick is not None else None,
+        )
         older = len(matching) - len(shown)
         if older > 0:
             solara.Button(

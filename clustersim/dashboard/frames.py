@@ -16,21 +16,79 @@ import numpy as np
 import pandas as pd
 
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
-from clustersim.dashboard.region_map import Links, partnership_links
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
 from clustersim.dashboard.survival_plot import SurvivalSoFar, survival_so_far, survival_table
+from clustersim.model import ClusterModel
+from clustersim.partnership import Partnership
 from clustersim.records import Event
 
 
 @dataclass(frozen=True, eq=False)
 class Region:
-    """What the map needs that never changes in a run: each organisation's place, type, size."""
+    """What never changes in a run: each organisation's name, place, type and size."""
 
     side_km: float
     position_km: np.ndarray  # (n, 2)
     regime: np.ndarray  # Regime codes
     employees: np.ndarray
-    key: str  # the same for the same region: a rebuilt model keeps its map's background
+    names: tuple[str, ...]  # 'SME 41', as the feed names them
+    key: str  # the same for the same region: a rebuilt model keeps its map
+
+
+@dataclass(frozen=True, eq=False)
+class PartnershipNow:
+    """An active partnership as it stands at a frame's month: what a click on it shows."""
+
+    id: int
+    members: tuple[int, ...]
+    leader: int | None  # None: nobody in it can lead
+    formed_month: int
+    size_at_formation: int
+    milestones_reached: int  # quick wins included
+    main_milestones_reached: int
+    quick_win_month: int | None
+    due_month: int  # the month its next milestone is planned for
+    trust: np.ndarray  # (k, k): row member's trust in column member, in `members` order
+    subsidised: bool
+    subsidy_until_month: int
+    subsidy_eur: float  # received so far
+    served: bool  # by the cluster manager this month
+    served_months: int
+
+    @property
+    def mean_trust(self) -> float:
+        """Mean trust over ordered pairs of distinct members (`TrustNetwork.mean_among`)."""
+        k = len(self.members)
+        return float(self.trust.sum() / (k * (k - 1))) if k > 1 else 0.0
+
+    @property
+    def hub(self) -> int:
+        """Where the map's star starts: the leader, or the first member if nobody leads."""
+        return self.leader if self.leader is not None else self.members[0]
+
+
+def partnership_now(model: ClusterModel, part: Partnership) -> PartnershipNow:
+    """A copy of what the page shows of `part`; call it only while nothing steps `model`."""
+    members = tuple(part.members)
+    others = np.array(members)
+    trust = np.array([model.trust.toward(i, others) for i in members], dtype=float)
+    return PartnershipNow(
+        id=part.id,
+        members=members,
+        leader=part.leader,
+        formed_month=part.formed_month,
+        size_at_formation=part.size_at_formation,
+        milestones_reached=part.milestones_reached,
+        main_milestones_reached=part.main_milestones_reached,
+        quick_win_month=part.quick_win_month,
+        due_month=part.due_month,
+        trust=trust.reshape(len(members), len(members)),
+        subsidised=part.subsidised,
+        subsidy_until_month=part.subsidy_until_month,
+        subsidy_eur=float(part.subsidy_eur),
+        served=bool(part.served),
+        served_months=int(part.served_months),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,12 +101,31 @@ class ScenarioFrame:
     month: int
     months: int  # the run's horizon
     running: bool
-    active: int  # active partnerships
-    in_partnership: np.ndarray  # (n,) bool: organisation is in an active partnership
-    links: Links
+    partnerships: tuple[PartnershipNow, ...]  # the active ones, in the order they formed
+    memberships: np.ndarray  # (n,) active partnerships each organisation belongs to
+    culture: np.ndarray  # (n, 6) each organisation's culture now (it converges)
+    experience: np.ndarray  # (n,) partnerships each organisation has completed
     series: pd.DataFrame
     survival: SurvivalSoFar  # of every partnership formed so far
     events: tuple[Event, ...]  # every event of the run so far, oldest first
+
+    @property
+    def active(self) -> int:
+        """Active partnerships."""
+        return len(self.partnerships)
+
+    @property
+    def in_partnership(self) -> np.ndarray:
+        """(n,) bool: the organisation is in an active partnership."""
+        return self.memberships > 0
+
+    def partnership(self, pid: int) -> PartnershipNow | None:
+        """Active partnership `pid`, or None if it has ended or not formed."""
+        return next((part for part in self.partnerships if part.id == pid), None)
+
+    def partnerships_of(self, organisation: int) -> tuple[PartnershipNow, ...]:
+        """The active partnerships `organisation` belongs to."""
+        return tuple(part for part in self.partnerships if organisation in part.members)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +152,8 @@ def region_of(model: ScenarioModel) -> Region:
         digest = hashlib.sha1(repr(float(model.p.region_km)).encode())
         for array in arrays:
             digest.update(np.ascontiguousarray(array).tobytes())
-        region = Region(float(model.p.region_km), *arrays, key=digest.hexdigest())
+        names = tuple(agent.name for agent in model.organisations)
+        region = Region(float(model.p.region_km), *arrays, names=names, key=digest.hexdigest())
         _REGIONS[model] = region
     return region
 
@@ -89,9 +167,10 @@ def scenario_frame(model: ScenarioModel, serial: int) -> ScenarioFrame:
         month=model.month,
         months=model.p.months,
         running=bool(model.running),
-        active=len(model.active_partnerships),
-        in_partnership=model.population.memberships > 0,
-        links=partnership_links(model),
+        partnerships=tuple(partnership_now(model, part) for part in model.active_partnerships),
+        memberships=model.population.memberships.copy(),
+        culture=model.population.culture.copy(),
+        experience=model.population.experience.copy(),
         series=model.series(),
         survival=survival_so_far(survival_table(model)),
         events=tuple(model.events),

@@ -12,12 +12,26 @@ CSS = """
   display: block; line-height: 1.3; margin-bottom: 2px; padding-left: 6px;
   border-left: 4px solid; font-size: 0.85rem;
 }
+.feed-event[data-partnership] { cursor: pointer; }
+.feed-event[data-partnership]:hover { background-color: #f5f5f5; }
+.feed-event.feed-chosen { background-color: #fff3e0; font-weight: 500; }
 .feed-kinds .v-btn { text-transform: none; letter-spacing: normal; }
 .feed-kinds .v-btn.v-btn--active { background-color: #e3f2fd; color: #0d47a1; }
 .feed-key { font-size: 0.8rem; color: #555; }
 .feed-swatch {
   display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 8px; border-radius: 2px;
 }
+.map-caption { display: block; font-weight: 500; }
+.map-hint, .plot-now { display: block; font-size: 0.8rem; color: #555; }
+.inspector-title { display: block; font-weight: 600; margin-top: 6px; }
+.inspector-hint { display: block; color: #555; }
+.inspector-facts {
+  display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0;
+}
+.inspector-facts dt { color: #555; font-size: 0.85rem; }
+.inspector-facts dd { margin: 0; font-size: 0.85rem; }
+.inspector .v-btn { text-transform: none; letter-spacing: normal; }
+#vg-tooltip-element { font-size: 0.85rem; }
 .about { max-width: 60rem; }
 .about-text strong { font-weight: 600; }
 .about-text h2, .about h2 { margin: 16px 0 4px; }

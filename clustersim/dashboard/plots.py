@@ -1,32 +1,33 @@
-"""Live plots of the model's monthly series, and the `Plot` they and the survival plot share.
+"""Live plots of the model's monthly series: interactive Vega-Lite charts, one or two scenarios.
 
-Each plot keeps its axes fixed for as long as it can, the month axis spanning the whole
-run and the value axis growing in round steps, so its background is drawn once and
-a new month only redraws the lines (see `canvas.LayeredFigure`). A plot draws from a
-frame (`frames.ScenarioFrame`), never from the model, and is redrawn only for a new
-frame, not on every re-render; it outlives the model it shows: after a rebuild with
-the same horizon it keeps its background.
+A plot shows one `Chart` (columns of `ClusterModel.series()`) for one scenario on the
+live page, or overlays two on the side-by-side page: each scenario in its colour, and
+where a chart has several lines, each line in its own dash. Hovering over a month
+shows every line's value in that month. The month axis spans the whole run; the
+chart's spec is made once per chart, horizon and set of lines, and each frame sends
+only the rows (see `vega`). A plot draws from frames (`frames.ScenarioFrame`), never
+from the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import altair as alt
 import numpy as np
-import pandas as pd
 import solara
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from clustersim.dashboard.canvas import LayeredFigure, kept_drawing
+from clustersim.dashboard.vega import Rows, VegaChart, vega_lite_spec
 
 if TYPE_CHECKING:
     from clustersim.dashboard.frames import ScenarioFrame
 
-FIGURE_SIZE = (5.0, 3.0)  # inches; the picture scales to its panel
-COLOURS = ("#4c72b0", "#dd8452", "#55a868")
+COLOURS = ("#4c72b0", "#dd8452", "#55a868")  # the lines of one scenario
+SIDE_COLOURS = ("#4c72b0", "#dd8452")  # left and right, side by side
+DASHES = ([1, 0], [6, 3], [2, 2])
+PLOT_HEIGHT = 200  # px of the plot area; its width fills the card
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Chart:
     y_label: str
     y_max: float | None = None  # a fixed top, for shares; None grows with the data
     scale: float = 1.0  # multiply values by this, e.g. 1e-3 for thousands
+    format: str = ",.0f"  # how hover and the caption show a value
 
 
 ACTIVE = Chart("Active partnerships", {"active_partnerships": "active"}, "partnerships")
@@ -51,9 +53,14 @@ COLLABORATING = Chart(
     {"share_collaborating": "in a partnership now", "share_ever_collaborated": "ever in one"},
     "share of organisations",
     y_max=1.0,
+    format=".2f",
 )
 TRUST = Chart(
-    "Mean trust within partnerships", {"mean_trust": "mean trust"}, "trust (0 to 1)", y_max=1.0
+    "Mean trust within partnerships",
+    {"mean_trust": "mean trust"},
+    "trust (0 to 1)",
+    y_max=1.0,
+    format=".2f",
 )
 SPENDING = Chart(
     "Public money spent so far, by lever",
@@ -64,7 +71,37 @@ SPENDING = Chart(
     },
     "thousand EUR",
     scale=1e-3,
+    format=",.1f",
 )
+
+Sides = Sequence[tuple[str, "ScenarioFrame"]]  # (name, frame); one unnamed side on Live
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a plot: its key in the rows, its legend label, colour and dash."""
+
+    key: str
+    label: str
+    colour: str
+    dash: list[int]
+
+
+def lines_of(chart: Chart, names: Sequence[str]) -> tuple[Line, ...]:
+    """Every line a plot of `chart` draws for scenarios `names` (one name: the live page)."""
+    lines = []
+    for k, name in enumerate(names):
+        for j, measure in enumerate(chart.lines.values()):
+            if len(names) == 1:
+                lines.append(Line(f"l{j}", measure, COLOURS[j], DASHES[0]))
+                continue
+            label = name if len(chart.lines) == 1 else f"{name}: {measure}"
+            lines.append(Line(f"s{k}l{j}", label, SIDE_COLOURS[k], DASHES[j]))
+    return tuple(lines)
+
+
+def side_names(sides: Sides) -> tuple[str, ...]:
+    return tuple(name for name, _ in sides)
 
 
 def nice_ceiling(value: float) -> float:
@@ -75,106 +112,105 @@ def nice_ceiling(value: float) -> float:
     return float(next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value))
 
 
-def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> LayeredFigure:
-    """An empty figure of `size` inches, laid out to fit its labels, in two layers."""
-    return LayeredFigure(Figure(figsize=size, dpi=100, layout="constrained"))
+def top_rows(chart: Chart, rows: Rows) -> Rows:
+    """Where the value axis ends: the chart's fixed top, or a round value above the data
+    that moves only when the data passes it, so the axis does not twitch every month."""
+    highest = max((row["value"] for row in rows), default=0.0)
+    return [{"month": 0, "value": chart.y_max or nice_ceiling(highest * 1.2)}]
 
 
-class Plot:
-    """A small chart over the months of a run, with fixed axes and live lines."""
-
-    def __init__(
-        self,
-        layers: LayeredFigure,
-        ax: Axes,
-        title: str,
-        labels: tuple[str, str],
-        months: int,
-        y_top: float,
-    ) -> None:
-        """`ax` of the figure in `layers`; `labels` are the x and y axis labels."""
-        x_label, y_label = labels
-        self.layers = layers
-        self.ax = ax
-        self.ax.set_title(title, fontsize=10)
-        self.ax.set_xlabel(x_label, fontsize=8)
-        self.ax.set_ylabel(y_label, fontsize=8)
-        self.ax.tick_params(labelsize=7)
-        self.ax.grid(alpha=0.3)
-        self.ax.set_xlim(0, months)
-        self.ax.set_ylim(0, y_top)
-        self.now = self.layers.live(
-            self.ax.text(
-                0.98,
-                0.96,
-                "",
-                transform=self.ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=8,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.8},
-            )
-        )
-
-    def line(self, label: str, colour: str, **style):
-        return self.layers.live(self.ax.plot([], [], color=colour, label=label, **style)[0])
-
-    def fit(self, highest: float) -> None:
-        """Set the value axis to a round top above the data; a new top redraws the background.
-
-        The top only moves when the data passes a round value, and back down when a
-        rebuilt model starts again from zero.
-        """
-        top = nice_ceiling(highest * 1.2)
-        if top != self.ax.get_ylim()[1]:
-            self.ax.set_ylim(0, top)
-            self.layers.invalidate()
+def series_rows(chart: Chart, sides: Sides) -> Rows:
+    """The rows a plot of `chart` draws: one per month and line, in `lines_of`'s order."""
+    lines = iter(lines_of(chart, side_names(sides)))
+    rows = []
+    for _, frame in sides:
+        months = frame.series["month"].tolist()
+        for column in chart.lines:
+            line = next(lines)
+            values = (frame.series[column].to_numpy(dtype=float) * chart.scale).tolist()
+            rows += [
+                {"month": m, "value": value, "line": line.label, "key": line.key}
+                for m, value in zip(months, values, strict=True)
+            ]
+    return rows
 
 
-class SeriesDrawing:
-    """One `Chart` over a run of `months` months."""
-
-    def __init__(self, chart: Chart, months: int) -> None:
-        self.chart = chart
-        layers = new_figure()
-        top = chart.y_max or 1.0
-        self.plot = Plot(
-            layers, layers.figure.add_subplot(), chart.title, ("month", chart.y_label), months, top
-        )
-        self.lines = {
-            column: self.plot.line(label, colour, lw=1.5)
-            for (column, label), colour in zip(chart.lines.items(), COLOURS, strict=False)
-        }
-        if len(self.lines) > 1:
-            self.plot.ax.figure.legend(
-                loc="outside lower center", ncols=len(self.lines), fontsize=7, frameon=False
-            )
-
-    def render(self, series: pd.DataFrame, at_least: float = 0.0) -> bytes:
-        """PNG of the chart; `at_least` lifts the value axis, to share it with another plot."""
-        values = {
-            column: series[column].to_numpy(dtype=float) * self.chart.scale for column in self.lines
-        }
-        for column, line in self.lines.items():
-            line.set_data(series["month"].to_numpy(), values[column])
-        if self.chart.y_max is None:
-            self.plot.fit(max(at_least, *(v.max(initial=0.0) for v in values.values())))
-        self.plot.now.set_text(
-            ", ".join(
-                f"{self.chart.lines[column]} {_number(v[-1])}" for column, v in values.items()
-            )
-        )
-        return self.plot.layers.png()
+def series_datasets(chart: Chart, sides: Sides) -> dict[str, Rows]:
+    """What one frame sends to a plot: its lines' rows and the top of its value axis."""
+    rows = series_rows(chart, sides)
+    return {"series": rows, "top": top_rows(chart, rows)}
 
 
-def _number(value: float) -> str:
-    return f"{value:.2f}" if abs(value) < 10 and not float(value).is_integer() else f"{value:,.0f}"
+def now_text(chart: Chart, sides: Sides) -> str:
+    """Each line's value in the latest month: 'Month 24: active 10' or 'left 10, right 14'."""
+    lines = iter(lines_of(chart, side_names(sides)))
+    said = []
+    for _, frame in sides:
+        for column in chart.lines:
+            value = float(frame.series[column].iloc[-1]) * chart.scale
+            said.append(f"{next(lines).label} {format(value, chart.format)}")
+    return f"Month {sides[0][1].month}: " + "; ".join(said)
+
+
+def series_chart(chart: Chart, months: int, lines: tuple[Line, ...]) -> alt.LayerChart:
+    """The Altair chart: a line per `Line`, and a rule with every value on hover."""
+    hover = alt.selection_point(
+        name="hover", fields=["month"], nearest=True, on="mouseover", clear="mouseout", empty=False
+    )
+    month = alt.X("month:Q", title="month", scale=alt.Scale(domain=[0, months], nice=False))
+    base = alt.Chart(alt.Data(name="series")).encode(x=month)
+    y_scale = alt.Scale(zero=True, nice=False)
+    labels = [line.label for line in lines]
+    drawn = base.mark_line(strokeWidth=2).encode(
+        y=alt.Y("value:Q", title=chart.y_label, scale=y_scale),
+        color=alt.Color(
+            "line:N",
+            scale=alt.Scale(domain=labels, range=[line.colour for line in lines]),
+            legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=400),
+        ),
+        strokeDash=alt.StrokeDash(
+            "line:N",
+            scale=alt.Scale(domain=labels, range=[line.dash for line in lines]),
+            legend=None,
+        ),
+    )
+    tooltip = [alt.Tooltip("month:Q")] + [
+        alt.Tooltip(f"{line.key}:Q", title=line.label, format=chart.format) for line in lines
+    ]
+    rule = (
+        base.transform_pivot("key", value="value", groupby=["month"])
+        .mark_rule(color="#555", strokeWidth=6)
+        .encode(opacity=alt.condition(hover, alt.value(0.3), alt.value(0)), tooltip=tooltip)
+        .add_params(hover)
+    )
+    top = (
+        alt.Chart(alt.Data(name="top"))
+        .mark_point(opacity=0)
+        .encode(x="month:Q", y=alt.Y("value:Q", scale=y_scale))
+    )
+    return alt.layer(drawn, rule, top).properties(title=chart.title, height=PLOT_HEIGHT, width=400)
+
+
+_SPECS: dict[tuple, dict[str, Any]] = {}
+
+
+def series_spec(chart: Chart, months: int, names: Sequence[str]) -> dict[str, Any]:
+    """The spec of a plot of `chart`, made once per chart, horizon and scenario names."""
+    key = (chart.title, months, tuple(names))
+    if key not in _SPECS:
+        if len(_SPECS) > 256:  # names change with every lever moved: keep the memory bounded
+            _SPECS.clear()
+        _SPECS[key] = vega_lite_spec(series_chart(chart, months, lines_of(chart, names)))
+    return _SPECS[key]
 
 
 @solara.component
-def SeriesPlot(frame: ScenarioFrame, chart: Chart, at_least: float = 0.0):
-    """One chart of the frame's monthly series; drawn again only for a new frame."""
-    key = ("series", chart.title, frame.months)
-    drawing = kept_drawing(key, lambda: SeriesDrawing(chart, frame.months))
-    image = solara.use_memo(lambda: drawing.render(frame.series, at_least), [frame, at_least])
-    return solara.Image(image, width="100%")
+def SeriesPlot(sides: Sides, chart: Chart):
+    """One chart of the frames' monthly series: one scenario, or two overlaid."""
+    frame = sides[0][1]
+    spec = series_spec(chart, frame.months, side_names(sides))
+    datasets = solara.use_memo(lambda: series_datasets(chart, sides), [tuple(sides)])
+    with solara.Column(gap="0px") as plot:
+        VegaChart(spec, datasets, serial=frame.serial, kind="series-plot")
+        solara.Text(now_text(chart, sides), classes=["plot-now"])
+    return plot

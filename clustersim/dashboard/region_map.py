@@ -1,155 +1,298 @@
 """The region map: organisations by type and size, partnerships as links coloured by trust.
 
-Organisations never move, so all of them are drawn once, faded, into the cached
-background; each month only the members of active partnerships (drawn solid on top)
-and the partnership links are redrawn. A partnership is drawn as a star from its
-leader to each other member, solid when it has a leader and dashed when nobody can
-lead (then from its first member), coloured by the mean trust among its members.
+An interactive Vega-Lite chart (`vega`). Hover names an organisation or a partnership;
+a click chooses it (`selection`), and the map rings the chosen organisations, draws
+the chosen partnership's links bold and dims the others. Scroll zooms, a drag moves
+the map and a double click zooms out again, so that links of a kilometre stand out
+in a region of fifty.
+
+Every organisation is drawn faded, once, in the chart's spec; each frame sends only
+the members of active partnerships (drawn solid on top) and the links. A partnership
+is a star from its leader to each other member, solid when it has a leader and
+dashed when nobody can lead (then from its first member), coloured by the mean trust
+among its members.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+import altair as alt
 import numpy as np
 import solara
-from matplotlib import colormaps
-from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from clustersim.dashboard.canvas import LayeredFigure, kept_drawing
-from clustersim.model import ClusterModel
+from clustersim.dashboard.selection import Selection, organisation, partnership
+from clustersim.dashboard.vega import Rows, VegaChart, vega_lite_spec
 from clustersim.organisations import Regime
 
 if TYPE_CHECKING:
-    from clustersim.dashboard.frames import Region, ScenarioFrame
+    from clustersim.dashboard.frames import PartnershipNow, Region, ScenarioFrame
 
 # How each type is drawn: legend label, marker, colour.
 TYPE_STYLES = {
-    Regime.COMMERCIAL: ("SME", "o", "#4c72b0"),
-    Regime.NON_PROFIT: ("knowledge institution", "s", "#55a868"),
-    Regime.PUBLIC: ("government", "^", "#8172b3"),
+    Regime.COMMERCIAL: ("SME", "circle", "#4c72b0"),
+    Regime.NON_PROFIT: ("knowledge institution", "square", "#55a868"),
+    Regime.PUBLIC: ("government", "triangle-up", "#8172b3"),
 }
-TRUST_COLOURS = colormaps["RdYlGn"]  # red: low trust, green: high trust
+LED, LEADERLESS = "has a leader", "nobody leads"
+CHOSEN_COLOUR = "#ff6f00"
+TYPE_LEGEND = alt.Legend(
+    title=["organisations", "(faded: in no", "partnership now)"], symbolOpacity=1
+)
+KEPT_SPECS = 16  # maps' specs kept, each with its region's organisations
 
 
-@dataclass(frozen=True)
-class Links:
-    """One line segment per member of each active partnership, from its hub to the member."""
-
-    segments: np.ndarray  # (k, 2, 2) km
-    trust: np.ndarray  # (k,) mean trust among the partnership's members
-    led: np.ndarray  # (k,) whether the partnership has a leader
+def marker_area(employees: np.ndarray) -> np.ndarray:
+    """Marker area (px²) grows with the square root of headcount: big ones don't swamp it."""
+    return 14.0 + 5.0 * np.sqrt(employees)
 
 
-def partnership_links(model: ClusterModel) -> Links:
-    """The links to draw for the model's active partnerships, as arrays."""
-    position = model.population.position_km
-    hubs: list[int] = []
-    others: list[int] = []
-    trust: list[float] = []
-    led: list[bool] = []
-    for part in model.active_partnerships:
-        hub = part.leader if part.leader is not None else part.members[0]
-        mean_trust = model.trust.mean_among(part.members)
+def size_text(region: Region, index: int) -> str:
+    """'12 employees' for an SME; institutions' headcounts only size their markers."""
+    if region.regime[index] != Regime.COMMERCIAL:
+        return ""
+    employees = round(float(region.employees[index]))
+    return f"{employees} employee{'' if employees == 1 else 's'}"
+
+
+def organisation_rows(region: Region, indices: Iterable[int]) -> Rows:
+    """One row per organisation: where and how to draw it, its tooltip and its pick."""
+    area = marker_area(region.employees)
+    return [
+        {
+            "x": round(float(region.position_km[i, 0]), 3),
+            "y": round(float(region.position_km[i, 1]), 3),
+            "type": TYPE_STYLES[Regime(int(region.regime[i]))][0],
+            "area": round(float(area[i]), 1),
+            "name": region.names[i],
+            "size": size_text(region, i),
+            "pick": organisation(i).pick,
+        }
+        for i in indices
+    ]
+
+
+def chosen_partnerships(frame: ScenarioFrame, chosen: Selection | None) -> set[int]:
+    """The partnerships a choice stands for: one, or all of an organisation's."""
+    if chosen is None:
+        return set()
+    if chosen.kind == "partnership":
+        return {chosen.id}
+    return {part.id for part in frame.partnerships_of(chosen.id)}
+
+
+def chosen_organisations(frame: ScenarioFrame, chosen: Selection | None) -> list[int]:
+    """The organisations the map rings: the one chosen, or a chosen partnership's members."""
+    if chosen is None:
+        return []
+    if chosen.kind == "organisation":
+        return [chosen.id] if 0 <= chosen.id < len(frame.region.names) else []
+    part = frame.partnership(chosen.id)
+    return list(part.members) if part is not None else []
+
+
+def link_rows(frame: ScenarioFrame, chosen: Selection | None = None) -> Rows:
+    """One row per link, hub to member, of each active partnership, with its tooltip."""
+    position = frame.region.position_km
+    names = frame.region.names
+    bold = chosen_partnerships(frame, chosen)
+    rows = []
+    for part in frame.partnerships:
+        common = _link_facts(part, names, part.id in bold, dim=bool(bold) and part.id not in bold)
         for member in part.members:
-            if member != hub:
-                hubs.append(hub)
-                others.append(member)
-                trust.append(mean_trust)
-                led.append(part.leader is not None)
-    segments = np.stack([position[hubs], position[others]], axis=1) if hubs else np.empty((0, 2, 2))
-    return Links(segments, np.asarray(trust, dtype=float), np.asarray(led, dtype=bool))
+            if member != part.hub:
+                (x, y), (x2, y2) = position[part.hub], position[member]
+                ends = {"x": x, "y": y, "x2": x2, "y2": y2}
+                rows.append({k: round(float(v), 3) for k, v in ends.items()} | common)
+    return rows
 
 
-def marker_sizes(employees: np.ndarray) -> np.ndarray:
-    """Marker area grows with the square root of headcount, so big ones don't swamp the map."""
-    return 4.0 + 3.0 * np.sqrt(employees)
+def _link_facts(part: PartnershipNow, names: tuple[str, ...], bold: bool, dim: bool) -> dict:
+    return {
+        "partnership": part.id,
+        "members": len(part.members),
+        "leader": names[part.leader] if part.leader is not None else "nobody can lead",
+        "led": LED if part.leader is not None else LEADERLESS,
+        "trust": round(part.mean_trust, 3),
+        "chosen": bold,
+        "dim": dim,
+        "pick": partnership(part.id).pick,
+        "label": f"partnership {part.id}",
+    }
 
 
-class RegionDrawing:
-    """The map of one model's region: static organisations, live members, links and title."""
+def member_rows(frame: ScenarioFrame) -> Rows:
+    """The organisations in an active partnership now, with their partnerships."""
+    members = np.flatnonzero(frame.in_partnership).tolist()
+    rows = organisation_rows(frame.region, members)
+    of: dict[int, list[int]] = {}
+    for part in frame.partnerships:
+        for member in part.members:
+            of.setdefault(member, []).append(part.id)
+    for row, i in zip(rows, members, strict=True):
+        row["partnerships"] = ", ".join(map(str, of.get(i, [])))
+    return rows
 
-    def __init__(self, region: Region) -> None:
-        side = region.side_km
-        figure = Figure(figsize=(5.4, 5.0), dpi=100, layout="constrained")
-        self.layers = LayeredFigure(figure)
-        ax = figure.add_subplot()
-        ax.set_xlim(0, side)
-        ax.set_ylim(0, side)
-        ax.set_aspect("equal")
-        ax.set_xlabel("km")
-        ax.set_ylabel("km")
-        ax.tick_params(labelsize=8)
-        self._regime = region.regime
-        self._position = region.position_km
-        self._sizes = marker_sizes(region.employees)
-        norm = Normalize(0.0, 1.0)
-        # Links first, so member markers are drawn over them.
-        self._led = self.layers.live(LineCollection([], cmap=TRUST_COLOURS, norm=norm, lw=1.6))
-        self._leaderless = self.layers.live(
-            LineCollection([], cmap=TRUST_COLOURS, norm=norm, lw=1.6, linestyles="--")
+
+def map_datasets(frame: ScenarioFrame, chosen: Selection | None) -> dict[str, Rows]:
+    """What one frame sends to its map: links, members and the rings of the choice."""
+    return {
+        "links": link_rows(frame, chosen),
+        "members": member_rows(frame),
+        "chosen": organisation_rows(frame.region, chosen_organisations(frame, chosen)),
+    }
+
+
+def _type_encoding(legend: alt.Legend | None) -> dict[str, Any]:
+    labels = [label for label, _, _ in TYPE_STYLES.values()]
+    return {
+        "shape": alt.Shape(
+            "type:N",
+            scale=alt.Scale(domain=labels, range=[s for _, s, _ in TYPE_STYLES.values()]),
+            legend=legend,
+        ),
+        "color": alt.Color(
+            "type:N",
+            scale=alt.Scale(domain=labels, range=[c for _, _, c in TYPE_STYLES.values()]),
+            legend=legend,
+        ),
+        "size": alt.Size("area:Q", scale=None),
+    }
+
+
+def _organisation_layer(
+    data: alt.Data, tooltip: list, legend: alt.Legend | None, **mark: Any
+) -> alt.Chart:
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, **mark)
+        .encode(
+            x=alt.X("x:Q"),
+            y=alt.Y("y:Q"),
+            tooltip=tooltip,
+            description=alt.Description("name:N"),
+            **_type_encoding(legend),
         )
-        for links in (self._led, self._leaderless):
-            ax.add_collection(links)
-        self._members = {}
-        handles = []
-        for regime, (label, marker, colour) in TYPE_STYLES.items():
-            mine = region.regime == regime
-            ax.scatter(
-                *region.position_km[mine].T,
-                s=self._sizes[mine],
-                marker=marker,
-                c=colour,
-                alpha=0.2,
-                linewidths=0,
-            )
-            self._members[regime] = self.layers.live(
-                ax.scatter([], [], marker=marker, c=colour, edgecolors="black", linewidths=0.4)
-            )
-            handles.append(Line2D([], [], ls="", marker=marker, color=colour, label=label))
-        handles += [
-            Line2D([], [], color="grey", label="partnership with a leader"),
-            Line2D([], [], color="grey", ls="--", label="partnership, nobody leads"),
-        ]
-        figure.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=3,
-            fontsize=7,
-            frameon=False,
-            title="faded: not in a partnership now",
-            title_fontsize=7,
-        )
-        colourbar = figure.colorbar(self._led, ax=ax, shrink=0.8, pad=0.02)
-        colourbar.set_label("mean trust among members", fontsize=8)
-        colourbar.ax.tick_params(labelsize=7)
-        self._title = self.layers.live(ax.set_title("", fontsize=10))
+    )
 
-    def render(self, frame: ScenarioFrame) -> bytes:
-        """PNG of the map at the frame's month."""
-        in_partnership = frame.in_partnership
-        for regime, scatter in self._members.items():
-            shown = in_partnership & (self._regime == regime)
-            scatter.set_offsets(self._position[shown])
-            scatter.set_sizes(self._sizes[shown])
-        links = frame.links
-        for collection, mask in ((self._led, links.led), (self._leaderless, ~links.led)):
-            collection.set_segments(links.segments[mask])
-            collection.set_array(links.trust[mask])
-        self._title.set_text(
-            f"Month {frame.month}: {frame.active} active partnerships, "
-            f"{in_partnership.mean():.0%} of organisations in one"
+
+def _link_layer() -> alt.Chart:
+    return (
+        alt.Chart(alt.Data(name="links"))
+        .mark_rule(strokeCap="round")
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            x2="x2:Q",
+            y2="y2:Q",
+            color=alt.Color(
+                "trust:Q",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                legend=alt.Legend(title="mean trust among members", gradientLength=140),
+            ),
+            strokeDash=alt.StrokeDash(
+                "led:N",
+                scale=alt.Scale(domain=[LED, LEADERLESS], range=[[1, 0], [6, 4]]),
+                legend=alt.Legend(title="partnership", symbolStrokeColor="#666"),
+            ),
+            strokeWidth=alt.condition("datum.chosen", alt.value(6), alt.value(2.5)),
+            opacity=alt.condition("datum.dim", alt.value(0.3), alt.value(0.95)),
+            tooltip=[
+                alt.Tooltip("partnership:Q"),
+                alt.Tooltip("members:Q", title="members"),
+                alt.Tooltip("leader:N"),
+                alt.Tooltip("trust:Q", title="mean trust", format=".2f"),
+            ],
+            description=alt.Description("label:N"),
         )
-        return self.layers.png()
+    )
+
+
+def map_spec(region: Region) -> dict[str, Any]:
+    """The map of a region: every organisation faded, then links, members and rings."""
+    side = region.side_km
+    axis = {"scale": alt.Scale(domain=[0, side], nice=False, zero=True), "title": "km"}
+    everyone = alt.Data(values=organisation_rows(region, range(len(region.names))))
+    base_tooltip = [alt.Tooltip("name:N"), alt.Tooltip("type:N"), alt.Tooltip("size:N")]
+    zoom = alt.selection_interval(name="zoom", bind="scales")
+    faded = (
+        _organisation_layer(everyone, base_tooltip, None, opacity=0.25)
+        .encode(x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis))
+        .add_params(zoom)
+    )
+    member_tooltip = [*base_tooltip, alt.Tooltip("partnerships:N", title="partnerships now")]
+    members = _organisation_layer(
+        alt.Data(name="members"),
+        member_tooltip,
+        TYPE_LEGEND,
+        opacity=1,
+        stroke="black",
+        strokeWidth=0.6,
+    )
+    rings = (
+        alt.Chart(alt.Data(name="chosen"))
+        .mark_point(shape="circle", filled=False, stroke=CHOSEN_COLOUR, strokeWidth=3)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            size=alt.Size("ring:Q", scale=None),
+            tooltip=[alt.Tooltip("name:N")],
+        )
+        .transform_calculate(ring="datum.area * 3 + 250")
+    )
+    chart = alt.layer(faded, _link_layer(), members, rings).properties(width=600, height=600)
+    # One key for the types, the solid members' (the faded layer would add a second).
+    chart = chart.resolve_legend(color="independent", shape="independent")
+    return vega_lite_spec(chart.configure_view(stroke="#ccc").configure_axis(grid=False))
+
+
+_SPECS: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+
+def kept_map_spec(region: Region) -> dict[str, Any]:
+    """The map spec of `region`, made once per region: the browser then keeps its chart
+    (and zoom) when a rebuilt model has the same region."""
+    spec = _SPECS.get(region.key)
+    if spec is None:
+        spec = _SPECS[region.key] = map_spec(region)
+        while len(_SPECS) > KEPT_SPECS:
+            _SPECS.popitem(last=False)
+    return spec
+
+
+def map_caption(frame: ScenarioFrame) -> str:
+    """E.g. 'Month 12: 10 active partnerships, 23 % of organisations in one.'"""
+    share = float(frame.in_partnership.mean()) if len(frame.memberships) else 0.0
+    return (
+        f"Month {frame.month}: {frame.active} active partnerships, "
+        f"{share:.0%} of organisations in one."
+    )
+
+
+HINT = (
+    "Hover for names; click an organisation or a line to inspect it. "
+    "Scroll to zoom, drag to move, double-click to zoom out."
+)
 
 
 @solara.component
-def RegionMap(frame: ScenarioFrame):
-    """The map of a frame; drawn again only for a new frame, its background once per model."""
-    drawing = kept_drawing(("map", frame.region.key), lambda: RegionDrawing(frame.region))
-    image = solara.use_memo(lambda: drawing.render(frame), [frame])
-    return solara.Image(image, width="100%")
+def RegionMap(
+    frame: ScenarioFrame, chosen: Selection | None, on_choose: Callable[[Selection | None], None]
+):
+    """The interactive map of a frame, highlighting `chosen`; a click passes what it hit
+    (None for nothing) to `on_choose`."""
+    spec = kept_map_spec(frame.region)
+    datasets = solara.use_memo(lambda: map_datasets(frame, chosen), [frame, chosen])
+
+    def clicked(pick: str | None) -> None:
+        on_choose(Selection.from_pick(pick))
+
+    with solara.Column(gap="2px") as view:
+        solara.Text(map_caption(frame), classes=["map-caption"])
+        solara.Text(HINT, classes=["map-hint"])
+        VegaChart(
+            spec, datasets, serial=frame.serial, kind="region-map", square=True, on_click=clicked
+        )
+    return view

@@ -10,26 +10,23 @@ risk under the month axis and a sentence that says when it rests on few.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.patches import Polygon
 
-from clustersim.dashboard.canvas import kept_drawing
-from clustersim.dashboard.plots import COLOURS, Plot, new_figure
+from clustersim.dashboard.plots import COLOURS, PLOT_HEIGHT, SIDE_COLOURS, Sides, side_names
+from clustersim.dashboard.vega import Rows, VegaChart, vega_lite_spec
 from clustersim.experiment.analysis import survival_curves
 from clustersim.model import ClusterModel
 from clustersim.partnership import Cause
 
-if TYPE_CHECKING:
-    from clustersim.dashboard.frames import ScenarioFrame
-
 FEW_AT_RISK = 10  # fewer at risk than this, and a curve says little: drawn faded
 FADED = 0.3  # opacity of the part of the curve that rests on few
-MOST_AT_RISK_LABELS = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,84 +112,146 @@ def survival_note(curve: SurvivalSoFar) -> str:
     )
 
 
-def step_band(time: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """The outline of a band between two step curves (drawn as steps-post), as vertices."""
-    xs = np.repeat(time, 2)[1:]
-    upper = np.column_stack([xs, np.repeat(high, 2)[:-1]])
-    lower = np.column_stack([xs, np.repeat(low, 2)[:-1]])
-    return np.concatenate([upper, lower[::-1]]) if len(time) else np.zeros((0, 2))
-
-
 def label_step(months: int) -> int:
     """Months between numbers-at-risk labels: a round step giving at most ten of them."""
     return next(s for s in (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200) if months / s <= 10)
 
 
-class SurvivalDrawing:
-    """The running survival curve of a run of `months` months, with its band and numbers at risk."""
-
-    def __init__(self, months: int) -> None:
-        layers = new_figure((5.0, 3.4))
-        main, row = layers.figure.subplots(2, 1, height_ratios=[6, 1])
-        labels = ("months since formation", "share still active")
-        self.plot = Plot(layers, main, "Partnership survival so far", labels, months, 1.02)
-        self.ticks = np.arange(0, months + 1, label_step(months))
-        main.set_xticks(self.ticks)
-        self.bands = [self._band(0.25, "95 % band"), self._band(0.25 * FADED, None)]
-        few = f"fewer than {FEW_AT_RISK} at risk"
-        self.curves = [
-            self.plot.line(name, COLOURS[0], lw=1.5, drawstyle="steps-post", alpha=alpha)
-            for name, alpha in (("survival so far", 1.0), (few, FADED))
+def curve_rows(curve: SurvivalSoFar, line: str) -> Rows:
+    """One row per step of the curve, its band and number at risk; `part` is 'few' from
+    where fewer than FEW_AT_RISK remain (that row starts both parts, so they join)."""
+    at_risk = curve.at_risk(curve.time)
+    few = np.flatnonzero(at_risk < FEW_AT_RISK)
+    split = int(few[0]) if len(few) else len(curve.time)
+    rows = []
+    for part, indices in (
+        ("enough", range(min(split + 1, len(curve.time)))),
+        ("few", range(split, len(curve.time))),
+    ):
+        rows += [
+            {
+                "time": float(curve.time[i]),
+                "survival": float(curve.survival[i]),
+                "low": float(curve.low[i]),
+                "high": float(curve.high[i]),
+                "at_risk": int(at_risk[i]),
+                "part": part,
+                "line": line,
+            }
+            for i in indices
         ]
-        main.legend(loc="lower left", fontsize=7, frameon=False)
-        row.set_xlim(0, months)
-        row.text(
-            -0.02, 0.5, "at risk", transform=row.transAxes, ha="right", va="center", fontsize=7
-        )
-        row.set_yticks([])
-        row.tick_params(labelsize=7, length=0, labelbottom=False)
-        for side in ("top", "right", "left", "bottom"):
-            row.spines[side].set_visible(False)
-        self.numbers = [
-            layers.live(row.text(t, 0.5, "", ha="center", va="center", fontsize=7))
-            for t in self.ticks
-        ]
+    return rows
 
-    def _band(self, alpha: float, name: str | None) -> Polygon:
-        band = Polygon(
-            np.zeros((0, 2)), closed=True, fc=COLOURS[0], ec="none", alpha=alpha, label=name
-        )
-        self.plot.ax.add_patch(band)
-        return self.plot.layers.live(band)
 
-    def render(self, curve: SurvivalSoFar) -> bytes:
-        """PNG of the survival curve, solid where it rests on enough partnerships."""
-        at_risk = curve.at_risk(curve.time)
-        few = np.flatnonzero(at_risk < FEW_AT_RISK)
-        split = int(few[0]) if len(few) else len(curve.time)
-        parts = (slice(0, split + 1), slice(split, None))
-        for band, curve_line, part in zip(self.bands, self.curves, parts, strict=True):
-            band.set_xy(step_band(curve.time[part], curve.low[part], curve.high[part]))
-            curve_line.set_data(curve.time[part], curve.survival[part])
-        for number, count, t in zip(
-            self.numbers, curve.at_risk(self.ticks), self.ticks, strict=True
-        ):
-            seen = curve.partnerships > 0 and t <= curve.durations[-1]
-            number.set_text(str(count) if seen else "")
-        self.plot.now.set_text(f"{curve.partnerships} formed, {curve.dissolved} dissolved")
-        return self.plot.layers.png()
+def at_risk_rows(curve: SurvivalSoFar, line: str, row: int, months: int) -> Rows:
+    """The numbers at risk along the bottom, one row of them per scenario, up to the
+    longest a partnership has been watched."""
+    if curve.partnerships == 0:
+        return []
+    ticks = np.arange(0, months + 1, label_step(months))
+    ticks = ticks[ticks <= curve.durations[-1]]
+    return [
+        {"time": int(t), "count": str(n), "line": line, "y": at_risk_y(row)}
+        for t, n in zip(ticks, curve.at_risk(ticks), strict=True)
+    ]
+
+
+def at_risk_y(row: int) -> float:
+    """Where row `row` of numbers at risk sits, below the curve's 0."""
+    return -0.1 - 0.09 * row
+
+
+def survival_datasets(sides: Sequence[tuple[str, SurvivalSoFar]], months: int) -> dict[str, Rows]:
+    """The rows of a survival plot of one scenario, or of two overlaid."""
+    curves: Rows = []
+    numbers: Rows = []
+    for row, (line, curve) in enumerate(sides):
+        curves += curve_rows(curve, line)
+        numbers += at_risk_rows(curve, line, row, months)
+    return {"curves": curves, "at_risk": numbers}
+
+
+def survival_chart(months: int, lines: Sequence[str]) -> alt.LayerChart:
+    """Step curves with their 95 % band, faded where few remain, and numbers at risk."""
+    scale = alt.Scale(domain=[0, months], nice=False)
+    x = alt.X("time:Q", title="months since formation", scale=scale)
+    bottom = at_risk_y(len(lines) - 1) - 0.06
+    y_scale = alt.Scale(domain=[bottom, 1.02], nice=False)
+    y_axis = alt.Axis(values=[0, 0.2, 0.4, 0.6, 0.8, 1])
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", title="share still active", scale=y_scale, axis=y_axis)
+
+    def faded(solid: float) -> alt.Opacity:
+        fade = alt.Scale(domain=["enough", "few"], range=[solid, solid * FADED])
+        return alt.Opacity("part:O", scale=fade, legend=None)
+
+    colours = SIDE_COLOURS if len(lines) > 1 else COLOURS[:1]
+    colour = alt.Color(
+        "line:N",
+        scale=alt.Scale(domain=list(lines), range=list(colours)),
+        legend=alt.Legend(title=None, orient="bottom") if len(lines) > 1 else None,
+    )
+    curves = alt.Chart(alt.Data(name="curves")).encode(x=x, color=colour, detail="part:N")
+    band = curves.mark_area(interpolate="step-after").encode(
+        y=y("low"), y2="high:Q", opacity=faded(0.25)
+    )
+    line = curves.mark_line(interpolate="step-after", strokeWidth=2).encode(
+        y=y("survival"), opacity=faded(1.0)
+    )
+    tooltip = [
+        alt.Tooltip("time:Q", title="months since formation"),
+        alt.Tooltip("survival:Q", title="share still active", format=".2f"),
+        alt.Tooltip("low:Q", title="95 % band from", format=".2f"),
+        alt.Tooltip("high:Q", title="95 % band to", format=".2f"),
+        alt.Tooltip("at_risk:Q", title="partnerships at risk"),
+    ]
+    if len(lines) > 1:
+        tooltip.insert(0, alt.Tooltip("line:N", title="scenario"))
+    hover = curves.mark_point(size=90, opacity=0, filled=True).encode(
+        y=y("survival"), tooltip=tooltip
+    )
+    numbers = (
+        alt.Chart(alt.Data(name="at_risk"))
+        .mark_text(fontSize=10)
+        .encode(x=alt.X("time:Q", scale=scale), y=y("y"), text="count:N", color=colour)
+    )
+    title = alt.Title(
+        "Partnership survival so far", subtitle="numbers along the bottom: partnerships at risk"
+    )
+    chart = alt.layer(band, line, hover, numbers).resolve_scale(opacity="independent")
+    return chart.properties(title=title, height=PLOT_HEIGHT + 40, width=400)
+
+
+_SPECS: dict[tuple, dict[str, Any]] = {}
+
+
+def survival_spec(months: int, lines: Sequence[str]) -> dict[str, Any]:
+    """The spec of a survival plot, made once per horizon and scenario names."""
+    key = (months, tuple(lines))
+    if key not in _SPECS:
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        _SPECS[key] = vega_lite_spec(survival_chart(months, lines))
+    return _SPECS[key]
 
 
 @solara.component
-def SurvivalPlot(frame: ScenarioFrame):
-    """The running Kaplan-Meier curve of the frame, and how much it rests on."""
-    drawing = kept_drawing(("survival", frame.months), lambda: SurvivalDrawing(frame.months))
-    image = solara.use_memo(lambda: drawing.render(frame.survival), [frame])
+def SurvivalPlot(sides: Sides):
+    """The running Kaplan-Meier curve of one scenario, or of two overlaid, with the band,
+    numbers at risk and how much each rests on."""
+    frame = sides[0][1]
+    lines = [name or "survival so far" for name in side_names(sides)]
+    spec = survival_spec(frame.months, lines)
+    curves = [(line, own.survival) for line, (_, own) in zip(lines, sides, strict=True)]
+    datasets = solara.use_memo(lambda: survival_datasets(curves, frame.months), [tuple(sides)])
     with solara.Column(gap="0px") as plot:
-        solara.Image(image, width="100%")
-        solara.Text(
-            survival_note(frame.survival),
-            classes=["survival-note"],
-            style={"font-size": "0.8rem", "color": "#555"},
-        )
+        VegaChart(spec, datasets, serial=frame.serial, kind="survival-plot")
+        for name, own in sides:
+            note = survival_note(own.survival)
+            solara.Text(
+                f"{name}: {note}" if name else note,
+                classes=["survival-note"],
+                style={"font-size": "0.8rem", "color": "#555"},
+            )
     return plot
