@@ -30,7 +30,7 @@ from clustersim.experiment.calibration import (
     read_summary,
     rescored,
 )
-from clustersim.experiment.screening import load_screening
+from clustersim.experiment.screening import load_screening, morris_indices
 from clustersim.experiment.spec import load_experiment
 from clustersim.experiment.validation import (
     BY_STATISTIC,
@@ -608,3 +608,27 @@ def test_the_committed_validation_document_is_true_to_the_calibrated_defaults():
 
 def test_summary_file_names_are_stable():
     assert (SUMMARY, CHOSEN) == ("calibration.json", "chosen.toml")
+
+
+def test_morris_indices_are_salibs_and_leave_out_undefined_steps():
+    """Where every point is defined, mu* is SALib's exactly; an undefined point (S36 with
+    no partnership that old) drops only the steps that touch it, and says how many are left."""
+    from SALib.analyze import morris as salib_morris
+    from SALib.sample import morris as salib_sample
+
+    problem = {
+        "num_vars": 3,
+        "names": ["a", "b", "c"],
+        "bounds": [[0.0, 1.0], [0.0, 2.0], [10.0, 20.0]],
+        "groups": ["g1", "g1", "g2"],
+    }
+    sample = salib_sample.sample(problem, 8, num_levels=4, seed=3)
+    y = 3.0 * sample[:, 0] - sample[:, 1] + 0.5 * sample[:, 2] ** 2
+    ours = morris_indices(problem, sample, y, seed=3).set_index("group")
+    theirs = salib_morris.analyze(problem, sample, y, num_levels=4, seed=3).to_df()
+    assert np.allclose(ours.loc[["g1", "g2"], "mu_star"], theirs.loc[["g1", "g2"], "mu_star"])
+    assert ours["effects"].tolist() == [8, 8]
+    y[0] = np.nan  # the first point of the first trajectory: one step of one group
+    holed = morris_indices(problem, sample, y, seed=3).set_index("group")
+    assert sorted(holed["effects"].tolist()) == [7, 8]
+    assert np.isfinite(holed["mu_star"]).all()

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from clustersim.config import ConfigError, did_you_mean, read_toml
@@ -228,10 +227,11 @@ def screen(root: Path, screening: Screening) -> Screened:
     for lever in screening.levers:
         delta = 100.0 * (frames[lever][CONTRAST_OUTPUT] - reference[CONTRAST_OUTPUT])
         indices[f"ΔS36 {lever}"] = _indices(screening, delta, lever)
-        by_point = delta.groupby(level="point").mean()
+        by_point = delta.groupby(level="point").mean().dropna()  # S36 needs a partnership
         rows.append(
             {
                 "lever": lever,
+                "points": len(by_point),
                 "mean": by_point.mean(),
                 "lowest": by_point.min(),
                 "highest": by_point.max(),
@@ -261,23 +261,50 @@ def _by_scenario(root: Path, screening: Screening) -> dict[str, pd.DataFrame]:
 
 def _indices(screening: Screening, values: pd.Series, scenario: str) -> pd.DataFrame:
     """mu*, its interval and sigma per group, for the mean over replications at each point."""
-    y = values.groupby(level="point").mean().sort_index()
-    if y.isna().any():
-        raise SensitivityError(
-            f"{scenario}: the output is undefined at {int(y.isna().sum())} design points "
-            "(no partnership observed that long)"
-        )
-    sweep = screening.design.design
-    s = morris_analyze.analyze(
-        screening.problem, screening.sample, y.to_numpy(), num_levels=sweep.levels,
-        seed=screening.design.seed,
-    )  # fmt: skip
-    table = s.to_df().rename_axis("group").reset_index()
+    y = values.groupby(level="point").mean().sort_index().to_numpy()
+    table = morris_indices(screening.problem, screening.sample, y, seed=screening.design.seed)
     applied = set(screening.applied(scenario))
     groups = {g for g, d in zip(screening.groups, screening.design.dimensions, strict=True)
               if d.name in applied}  # fmt: skip
-    table = table.loc[table["group"].isin(groups), ["group", "mu_star", "mu_star_conf", "sigma"]]
+    table = table.loc[table["group"].isin(groups)]
     return table.sort_values("mu_star", ascending=False).reset_index(drop=True)
+
+
+def morris_indices(
+    problem: dict[str, Any], sample: np.ndarray, y: np.ndarray, seed: int, resamples: int = 1000
+) -> pd.DataFrame:
+    """Grouped Morris indices from the elementary effects that are defined.
+
+    An output can be undefined at a point (S36 where no partnership lived 36 months), and
+    SALib's analysis then fails as a whole. Here a step with an undefined end is left out
+    and the count of effects used is reported; mu*'s 95 % interval is a seeded bootstrap,
+    as SALib computes it.
+    """
+    bounds = np.array(problem["bounds"], dtype=float)
+    z = (sample - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    names = list(dict.fromkeys(problem["groups"]))
+    group_of = np.array([names.index(g) for g in problem["groups"]])
+    steps = len(names)
+    effects: dict[str, list[float]] = {g: [] for g in names}
+    for start in range(0, len(sample), steps + 1):
+        for a in range(start, start + steps):
+            moved = np.flatnonzero(np.abs(z[a + 1] - z[a]) > 1e-12)
+            if len(moved) and np.isfinite(y[a]) and np.isfinite(y[a + 1]):
+                delta = z[a + 1, moved[0]] - z[a, moved[0]]
+                effects[names[group_of[moved[0]]]].append((y[a + 1] - y[a]) / delta)
+    rng = np.random.default_rng(seed)
+    rows = [_group_indices(g, np.array(effects[g]), rng, resamples) for g in names]
+    return pd.DataFrame(rows, columns=["group", "mu_star", "mu_star_conf", "sigma", "effects"])
+
+
+def _group_indices(
+    group: str, ee: np.ndarray, rng: np.random.Generator, resamples: int
+) -> list[Any]:
+    if len(ee) == 0:
+        return [group, np.nan, np.nan, np.nan, 0]
+    boot = np.abs(ee)[rng.integers(0, len(ee), (resamples, len(ee)))].mean(axis=1)
+    sigma = float(np.std(ee, ddof=1)) if len(ee) > 1 else np.nan
+    return [group, float(np.abs(ee).mean()), 1.96 * float(boot.std(ddof=1)), sigma, len(ee)]
 
 
 def members(screening: Screening) -> dict[str, list[str]]:
@@ -301,7 +328,7 @@ def screening_section(screening: Screening, folder: Path) -> list[str]:
     lines = [
         "## 4. Sensitivity: grouped Morris screening of every parameter",
         "",
-        f"Elementary effects (Morris 1991, SALib) of {len(screening.design.dimensions)} "
+        f"Elementary effects (Morris 1991) of {len(screening.design.dimensions)} "
         f"parameters in {len(groups)} groups (a group moves as one: Campolongo, Cariboni & "
         f"Saltelli 2007), over the ranges `{screening.path.name}` justifies one by one: "
         f"{sweep.samples} trajectories on {sweep.levels} levels, {len(screening.points)} "
@@ -312,7 +339,9 @@ def screening_section(screening: Screening, folder: Path) -> list[str]:
         "scenario. mu* is the mean absolute effect of moving a group across its ranges, with "
         "its 95 % bootstrap interval; sigma (for single parameters) large against mu* means "
         "the effect depends on the other parameters. Levels are shares (0-1) or counts; "
-        "ΔS36 is in points.",
+        "ΔS36 is in points. S36 is undefined where no partnership lived 36 months; a step "
+        "with an undefined end is left out, and *effects* counts the steps used (the design "
+        "has one per trajectory and group).",
         "",
         "Left out, each with its reason: "
         + "; ".join(f"`{n}` ({why})" for n, why in screening.excluded.items())
@@ -339,6 +368,7 @@ def _contrast_table(contrasts: pd.DataFrame) -> Table:
     rows = [
         [
             f"`{r.lever}`",
+            str(r.points),
             number(r.mean, "+.1f"),
             number(r.lowest, "+.1f"),
             number(r.highest, "+.1f"),
@@ -346,13 +376,19 @@ def _contrast_table(contrasts: pd.DataFrame) -> Table:
         ]
         for r in contrasts.itertuples(index=False)
     ]
-    header = ["lever", "mean ΔS36 (points)", "lowest", "highest", "points above 0"]
+    header = ["lever", "points", "mean ΔS36 (points)", "lowest", "highest", "points above 0"]
     return Table(header, rows)
 
 
 def _index_table(table: pd.DataFrame) -> Table:
     rows = [
-        [r.group, number(r.mu_star, ".3g"), number(r.mu_star_conf, ".2g"), number(r.sigma, ".3g")]
+        [
+            r.group,
+            number(r.mu_star, ".3g"),
+            number(r.mu_star_conf, ".2g"),
+            number(r.sigma, ".3g"),
+            str(r.effects),
+        ]
         for r in table.itertuples(index=False)
     ]
-    return Table(["group", "mu*", "± (95 %)", "sigma"], rows)
+    return Table(["group", "mu*", "± (95 %)", "sigma", "effects"], rows)
