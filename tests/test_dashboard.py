@@ -18,34 +18,57 @@ import pytest
 import solara
 
 from clustersim.dashboard import app
+from clustersim.dashboard.compare import OVERLAID_CHARTS, pair_sides
 from clustersim.dashboard.controls import LEVERS, MAIN_PARAMETERS, user_params
 from clustersim.dashboard.demos import DEMO_FOR_PRESET, DEMOS, steps_html
-from clustersim.dashboard.feed import COLOURS, FILTERS, FeedFilter, selected
+from clustersim.dashboard.feed import COLOURS, FILTERS, FeedFilter, FeedLines, selected
 from clustersim.dashboard.frames import scenario_frame
+from clustersim.dashboard.inspector import (
+    LEADERLESS_WORDS,
+    details,
+    details_html,
+    partnership_details,
+)
 from clustersim.dashboard.labels import blurb, in_words, label, unit
 from clustersim.dashboard.models import ComparisonModel, ScenarioModel
 from clustersim.dashboard.playback import Pacer, Player, Run
-from clustersim.dashboard.plots import ACTIVE, SPENDING, TURNOVER, SeriesDrawing, nice_ceiling
+from clustersim.dashboard.plots import (
+    ACTIVE,
+    SIDE_COLOURS,
+    SPENDING,
+    TRUST,
+    TURNOVER,
+    nice_ceiling,
+    series_datasets,
+    series_rows,
+    series_spec,
+)
 from clustersim.dashboard.presets import CONFIG_ENV, load_presets
-from clustersim.dashboard.region_map import partnership_links
+from clustersim.dashboard.region_map import LEADERLESS, LED, link_rows, map_datasets, map_spec
 from clustersim.dashboard.scenario import Scenario, ScenarioPair
+from clustersim.dashboard.selection import Selection, organisation, partnership
 from clustersim.dashboard.server import address, command, environment
 from clustersim.dashboard.stage import DEFAULT_SPEED
 from clustersim.dashboard.survival_plot import (
     FEW_AT_RISK,
-    SurvivalDrawing,
+    at_risk_rows,
+    curve_rows,
+    survival_datasets,
     survival_note,
     survival_so_far,
+    survival_spec,
     survival_table,
 )
-from clustersim.dashboard.wording import sentence
+from clustersim.dashboard.vega import VegaView, local_libraries
+from clustersim.dashboard.wording import CAUSE_WORDS, sentence
+from clustersim.formatting import eur
 from clustersim.parameters import ParameterError, specs
 from clustersim.partnership import Cause
 from clustersim.records import EVENT_KINDS, Event
 from clustersim.survival import kaplan_meier
 
 ROOT = Path(__file__).resolve().parents[1]
-FEED_LINE = re.compile(r'<div class="feed-event"[^>]*>(.*?)</div>')
+FEED_LINE = re.compile(r'<div class="feed-event[^"]*"[^>]*>(.*?)</div>')
 CONFIGS = ROOT / "configs"
 # A small region, so each test runs in about a second; everything else is the baseline.
 SMALL = """
@@ -119,8 +142,16 @@ class Page:
         field.v_model = text
         field.fire_event("keyup.enter", None)
 
-    def images(self) -> list[bytes]:
-        return [bytes(w.value) for w in self.rc.find(ipywidgets.Image).widgets]
+    def charts(self) -> list[VegaView]:
+        """The map(s) and plots."""
+        return list(self.rc.find(VegaView).widgets)
+
+    def chart(self, kind: str, k: int = 0) -> VegaView:
+        return [w for w in self.charts() if w.kind == kind][k]
+
+    def drawn(self) -> list[dict]:
+        """What each chart was last sent to draw: its rows per data source."""
+        return [w.datasets for w in self.charts()]
 
     def text(self) -> str:
         """The words on the page, in order."""
@@ -128,8 +159,20 @@ class Page:
 
     def feed(self) -> list[str]:
         """The lines of the event feed, top to bottom, as the browser shows them."""
-        block = self.rc.find(solara.widgets.HTML, attributes={"class": "feed-lines"}).widget
-        return [html.unescape(line) for line in FEED_LINE.findall(block.unsafe_innerHTML)]
+        return [html.unescape(line) for line in FEED_LINE.findall(self.feed_html())]
+
+    def feed_html(self, k: int = 0) -> str:
+        return self.rc.find(FeedLines).widgets[k].lines
+
+    def inspector(self) -> list[tuple[str, str]]:
+        """What the inspector shows: each title with its facts' HTML."""
+        titles = self.rc.find(v.Html, class_="inspector-title").widgets
+        facts = [
+            w.unsafe_innerHTML
+            for w in self.rc.find(solara.widgets.HTML).widgets
+            if "inspector-facts" in (w.unsafe_innerHTML or "")
+        ]
+        return [(w.children[0], f) for w, f in zip(titles, facts, strict=True)]
 
     def refusals(self) -> list[str]:
         return [" ".join(map(str, w.children)) for w in self.rc.find(v.Alert).widgets]
@@ -246,14 +289,16 @@ def test_the_view_says_which_scenario_and_seed_run(live: Page) -> None:
 
 
 def test_step_advances_the_model_and_redraws_the_map_and_plots(live: Page) -> None:
-    model, before = live.model, live.images()
+    model, before = live.model, live.drawn()
     live.step(6)
     assert live.model is model and model.month == 6
     assert "Month 6 of 120" in live.text()
     assert model.partnerships  # so every plot has something new to show
-    after = live.images()
-    assert len(after) == 7  # map and six plots
+    after = live.drawn()
+    kinds = sorted(chart.kind for chart in live.charts())
+    assert kinds == ["region-map", *["series-plot"] * 5, "survival-plot"]
     assert all(new != old for new, old in zip(after, before, strict=True))
+    assert {chart.serial for chart in live.charts()} == {live.frame.serial}
 
 
 def test_the_feed_keeps_every_event_of_the_run_newest_first(live: Page) -> None:
@@ -448,11 +493,13 @@ def test_side_by_side_steps_both_scenarios_with_one_seed(side_by_side: Page) -> 
     pair = side_by_side.model
     assert isinstance(pair, ComparisonModel)
     assert pair.left.scenario.seed == pair.right.scenario.seed == 1
-    before = side_by_side.images()
+    before = side_by_side.drawn()
     side_by_side.step(3)
     assert pair.left.month == pair.right.month == 3
-    assert len(before) == 8  # a map and three plots per side
-    assert all(new != old for new, old in zip(side_by_side.images(), before, strict=True))
+    kinds = sorted(chart.kind for chart in side_by_side.charts())
+    assert kinds == ["region-map", "region-map", *["series-plot"] * 3, "survival-plot"]
+    assert all(new != old for new, old in zip(side_by_side.drawn(), before, strict=True))
+    assert len(side_by_side.rc.find(FeedLines).widgets) == 2  # a feed per side
 
 
 def test_side_by_side_presets_and_seed_rebuild_the_pair(side_by_side: Page) -> None:
@@ -504,12 +551,13 @@ def test_plots_draw_the_models_own_series() -> None:
     for _ in range(8):
         model.step()
     series = model.series()
+    frame = scenario_frame(model, 0)
     for chart in (ACTIVE, TURNOVER):
-        drawing = SeriesDrawing(chart, model.p.months)
-        assert drawing.render(series).startswith(b"\x89PNG")
-        for column, line in drawing.lines.items():
-            assert np.array_equal(line.get_xdata(), series["month"])
-            assert np.array_equal(line.get_ydata(), series[column])
+        rows = pd.DataFrame(series_rows(chart, [("", frame)]))
+        for column, legend in chart.lines.items():
+            line = rows[rows["line"] == legend]
+            assert line["month"].tolist() == series["month"].tolist()
+            assert line["value"].tolist() == series[column].astype(float).tolist()
 
 
 def test_public_spending_is_drawn_by_lever() -> None:
@@ -519,11 +567,11 @@ def test_public_spending_is_drawn_by_lever() -> None:
     for _ in range(8):
         model.step()
     series = model.series()
-    drawing = SeriesDrawing(SPENDING, model.p.months)
-    assert set(drawing.lines) == {"subsidy_spent_eur", "matchmaking_spent_eur", "manager_spent_eur"}
-    assert drawing.render(series).startswith(b"\x89PNG")
-    for column, line in drawing.lines.items():
-        assert np.allclose(line.get_ydata(), series[column] * 1e-3)
+    levers = {"subsidy_spent_eur", "matchmaking_spent_eur", "manager_spent_eur"}
+    assert set(SPENDING.lines) == levers
+    rows = pd.DataFrame(series_rows(SPENDING, [("", scenario_frame(model, 0))]))
+    for column, legend in SPENDING.lines.items():
+        assert np.allclose(rows[rows["line"] == legend]["value"], series[column] * 1e-3)
     assert series["manager_spent_eur"].iloc[-1] > 0 and series["matchmaking_spent_eur"].iloc[-1] > 0
 
 
@@ -577,31 +625,263 @@ def test_the_survival_curve_says_when_it_rests_on_few_partnerships() -> None:
 def test_the_survival_plot_draws_the_band_and_fades_where_few_remain() -> None:
     table = pd.DataFrame({"duration": [float(m) for m in range(1, 31)], "dissolved": True})
     curve = survival_so_far(table)
-    drawing = SurvivalDrawing(months=36)
-    assert drawing.render(curve).startswith(b"\x89PNG")
-    solid, faded = drawing.curves
+    rows = pd.DataFrame(curve_rows(curve, "survival so far"))
     split = int(np.flatnonzero(curve.at_risk(curve.time) < FEW_AT_RISK)[0])
-    assert list(solid.get_xdata()) == list(curve.time[: split + 1])
-    assert list(faded.get_xdata()) == list(curve.time[split:])
-    assert faded.get_alpha() < solid.get_alpha()
-    at_risk = curve.at_risk(drawing.ticks)
-    expected = [str(n) if t <= 30 else "" for t, n in zip(drawing.ticks, at_risk, strict=True)]
-    assert [number.get_text() for number in drawing.numbers] == expected
+    solid, faded = (rows[rows["part"] == part] for part in ("enough", "few"))
+    assert solid["time"].tolist() == list(curve.time[: split + 1])
+    assert faded["time"].tolist() == list(curve.time[split:])  # the two parts join
+    assert rows["low"].tolist() == [*curve.low[: split + 1], *curve.low[split:]]
+    assert rows["high"].tolist() == [*curve.high[: split + 1], *curve.high[split:]]
+    assert (faded["at_risk"] < FEW_AT_RISK).all() and (solid["at_risk"].iloc[:-1] >= 10).all()
+    numbers = at_risk_rows(curve, "survival so far", row=0, months=36)
+    ticks = np.arange(0, 31, 6)  # every 6 months, up to the longest watched (30)
+    assert [n["time"] for n in numbers] == ticks.tolist()
+    assert [n["count"] for n in numbers] == [str(n) for n in curve.at_risk(ticks)]
 
 
 def test_map_links_every_member_of_each_active_partnership_to_its_hub() -> None:
     model = ScenarioModel(Scenario(load_presets(CONFIGS)["baseline"], seed=2))
     for _ in range(12):
         model.step()
-    links = partnership_links(model)
+    links = link_rows(scenario_frame(model, 0))
     active = model.active_partnerships
-    assert len(links.segments) == sum(len(part.members) - 1 for part in active)
-    assert links.trust.min() >= 0 and links.trust.max() <= 1
-    assert links.led.sum() == sum(len(p.members) - 1 for p in active if p.leader is not None)
+    assert len(links) == sum(len(part.members) - 1 for part in active)
+    position = model.population.position_km
+    for part in active:
+        own = [row for row in links if row["partnership"] == part.id]
+        hub = part.leader if part.leader is not None else part.members[0]
+        assert {(row["x"], row["y"]) for row in own} == {tuple(np.round(position[hub], 3))}
+        ends = {(row["x2"], row["y2"]) for row in own}
+        assert ends == {tuple(np.round(position[m], 3)) for m in part.members if m != hub}
+        assert {row["trust"] for row in own} == {round(model.trust.mean_among(part.members), 3)}
 
 
 def test_value_axes_grow_in_round_steps() -> None:
     assert [nice_ceiling(x) for x in (0.3, 1.2, 3, 7, 24, 130)] == [1, 2, 5, 10, 25, 200]
+
+
+# ------------------------------------------------------------ what a click shows
+def stepped(months: int, preset: str = "baseline", **changes) -> ScenarioModel:
+    """A model of `preset` with `changes`, seed 2, stepped `months` months."""
+    scenario = Scenario(load_presets(CONFIGS)[preset], seed=2)
+    for name, value in changes.items():
+        scenario = scenario.with_value(name, value)
+    model = ScenarioModel(scenario)
+    for _ in range(months):
+        model.step()
+    return model
+
+
+def test_a_click_on_an_organisation_shows_its_type_size_culture_partnerships_and_trust() -> None:
+    model = stepped(18)
+    frame = scenario_frame(model, 1)
+    pop = model.population
+    busiest = max(range(len(pop)), key=lambda i: (len(model.partnerships_of(i)), -i))
+    assert model.partnerships_of(busiest)  # in at least one partnership
+    for index in (busiest, int(np.flatnonzero(pop.memberships == 0)[0])):
+        shown = details(frame, organisation(index))[0]
+        assert shown.title == model.organisations[index].name
+        assert shown.fact("Type").startswith(model.organisations[index].label)
+        employees = round(float(pop.employees[index]))
+        assert shown.fact("Size") == f"{employees} employee{'' if employees == 1 else 's'}"
+        numbers = [float(x) for x in re.findall(r"\d\.\d\d", shown.fact("Culture (0 to 1)"))]
+        assert np.allclose(numbers, pop.culture[index], atol=0.005)
+        ids = model.partnerships_of(index)
+        assert shown.fact("Partnerships now") == (", ".join(map(str, ids)) or "none")
+        for pid in ids:
+            members = model.partnerships[pid].members
+            mine = model.trust.mean_toward_others(index, members)
+            theirs = np.mean([model.trust.get(j, index) for j in members if j != index])
+            assert shown.fact(f"Trust in partnership {pid}") == (
+                f"trusts its partners {mine:.2f} on average; they trust it {theirs:.2f}"
+            )
+    # An organisation's card comes with its partnerships' cards, as a click on them would.
+    cards = details(frame, organisation(busiest))
+    assert [card.title for card in cards[1:]] == [
+        f"Partnership {i}" for i in model.partnerships_of(busiest)
+    ]
+    # The frame is a copy: months later it still shows that month.
+    before = details(frame, organisation(busiest))
+    for _ in range(6):
+        model.step()
+    assert details(frame, organisation(busiest)) == before
+
+
+def test_a_click_on_a_partnership_shows_members_leader_age_milestones_trust_and_money() -> None:
+    model = stepped(24, subsidy_share=0.5, cluster_manager_hours=40.0)
+    frame = scenario_frame(model, 1)
+    active = model.active_partnerships
+    assert any(p.subsidised for p in active) and any(p.served_months for p in active)
+    assert any(p.milestones_reached for p in active)
+    for part in active:
+        shown = partnership_details(frame, part.id)
+        names = [model.organisations[m].name for m in part.members]
+        assert shown.title == f"Partnership {part.id}"
+        assert shown.fact("Members").startswith(f"{len(part.members)}: ")
+        assert [n.split(" (")[0] for n in shown.fact("Members")[3:].split(", ")] == names
+        leader = model.organisations[part.leader].name if part.leader is not None else None
+        assert shown.fact("Leader") == (leader or LEADERLESS_WORDS)
+        age = model.month - part.formed_month
+        assert shown.fact("Age") == f"{age} months (formed in month {part.formed_month})"
+        milestones = shown.fact("Milestones")
+        assert milestones.startswith(
+            f"{part.milestones_reached} reached ({part.main_milestones_reached} main results"
+        )
+        assert milestones.endswith(f"planned for month {part.due_month}")
+        trust = shown.fact("Trust")
+        assert trust.startswith(f"{model.trust.mean_among(part.members):.2f} on average")
+        subsidy = shown.fact("Subsidy")
+        assert (eur(part.subsidy_eur) in subsidy) if part.subsidised else subsidy == "none"
+        served = "serves it this month" if part.served else "does not serve it this month"
+        assert shown.fact("Cluster manager") == (
+            f"{served}; {part.served_months} months served so far"
+        )
+
+
+def test_a_partnership_that_has_ended_is_told_from_the_events() -> None:
+    model = stepped(30)
+    frame = scenario_frame(model, 1)
+    gone = next(p for p in model.partnerships.values() if p.cause in CAUSE_WORDS)
+    shown = partnership_details(frame, gone.id)
+    assert shown.title == f"Partnership {gone.id} (ended)"
+    assert (
+        shown.fact("Ended") == f"dissolved in month {gone.ended_month}: {CAUSE_WORDS[gone.cause]}"
+    )
+    assert shown.fact("Formed").startswith(f"in month {gone.formed_month} by ")
+    assert partnership_details(frame, 10_000).facts == (("", "has not formed in this run"),)
+
+
+def test_a_click_on_the_map_chooses_and_the_inspector_and_feed_show_it(live: Page) -> None:
+    assert live.inspector() == []
+    live.step(12)
+    link = live.chart("region-map").datasets["links"][0]
+    pid = link["partnership"]
+    live.chart("region-map").vue_clicked(link["pick"])
+    frame = live.frame
+    expected = [(d.title, details_html(d)) for d in details(frame, partnership(pid))]
+    assert live.inspector() == expected
+    drawn = live.chart("region-map").datasets
+    assert all(row["chosen"] == (row["partnership"] == pid) for row in drawn["links"])
+    assert all(row["dim"] == (row["partnership"] != pid) for row in drawn["links"])
+    members = frame.partnership(pid).members
+    assert sorted(row["pick"] for row in drawn["chosen"]) == sorted(
+        organisation(m).pick for m in members
+    )
+    standing_out = re.findall(r'feed-chosen" data-partnership="(\d+)"', live.feed_html())
+    assert standing_out and set(standing_out) == {str(pid)}
+
+    member = live.chart("region-map").datasets["members"][0]
+    live.chart("region-map").vue_clicked(member["pick"])
+    index = Selection.from_pick(member["pick"]).id
+    assert [title for title, _ in live.inspector()] == [
+        member["name"],
+        *(f"Partnership {p}" for p in live.model.partnerships_of(index)),
+    ]
+    assert [row["pick"] for row in live.chart("region-map").datasets["chosen"]] == [member["pick"]]
+    live.chart("region-map").vue_clicked(None)  # a click on no mark
+    assert live.inspector() == [] and live.chart("region-map").datasets["chosen"] == []
+
+
+def test_a_click_on_a_feed_line_highlights_its_partnership_on_the_map(live: Page) -> None:
+    live.step(12)
+    pid = live.frame.partnerships[-1].id
+    live.rc.find(FeedLines).widget.vue_picked(pid)
+    drawn = live.chart("region-map").datasets
+    bold = {row["partnership"] for row in drawn["links"] if row["chosen"]}
+    assert bold == {pid}
+    rings = {Selection.from_pick(row["pick"]).id for row in drawn["chosen"]}
+    assert rings == set(live.frame.partnership(pid).members)
+    assert live.inspector()[0][0] == f"Partnership {pid}"
+    live.button("Its story in the feed").click()  # the feed then tells only its story
+    assert live.feed() and all(f"artnership {pid}" in line for line in live.feed())
+
+
+def test_partnerships_without_a_leader_are_drawn_dashed() -> None:
+    model = stepped(24, "teaching/leaderless_stall")
+    frame = scenario_frame(model, 1)
+    leaderless = {p.id for p in model.active_partnerships if p.leader is None}
+    led = {p.id for p in model.active_partnerships if p.leader is not None}
+    assert leaderless and led
+    rows = link_rows(frame)
+    assert {r["partnership"] for r in rows if r["led"] == LEADERLESS} == leaderless
+    assert {r["partnership"] for r in rows if r["led"] == LED} == led
+    links = next(
+        layer for layer in map_spec(frame.region)["layer"] if layer["mark"]["type"] == "rule"
+    )
+    dash = links["encoding"]["strokeDash"]
+    assert dash["field"] == "led"
+    solid, dashed = dash["scale"]["range"]
+    assert dash["scale"]["domain"] == [LED, LEADERLESS] and solid == [1, 0] and 0 not in dashed
+    pid = min(leaderless)
+    assert partnership_details(frame, pid).fact("Leader") == LEADERLESS_WORDS
+
+
+def test_every_chart_draws_only_data_its_frame_sends() -> None:
+    """A chart's named data sources are exactly the rows each frame sends it."""
+    frame = scenario_frame(stepped(6), 1)
+
+    def named(spec: dict) -> set[str]:
+        layers = spec.get("layer", [spec])
+        return {layer["data"]["name"] for layer in layers if "name" in layer.get("data", {})}
+
+    sides = [("", frame)]
+    assert named(map_spec(frame.region)) == set(map_datasets(frame, None))
+    assert named(series_spec(ACTIVE, 120, [""])) == set(series_datasets(ACTIVE, sides))
+    curves = [("survival so far", frame.survival)]
+    assert named(survival_spec(120, ["survival so far"])) == set(survival_datasets(curves, 120))
+    for spec in (map_spec(frame.region), series_spec(ACTIVE, 120, [""])):
+        assert spec["$schema"].endswith("/vega-lite/v5.json")  # the local Vega-Lite 5
+
+
+def test_side_by_side_overlays_both_scenarios_in_each_plot(side_by_side: Page) -> None:
+    side_by_side.widget(v.Select, "Right scenario").v_model = "quick_win"
+    side_by_side.step(8)
+    frame = side_by_side.frame
+    pair = side_by_side.model
+    names = ("left: baseline", "right: quick_win")
+    assert [name for name, _ in pair_sides(frame)] == list(names)
+    plots = [chart for chart in side_by_side.charts() if chart.kind == "series-plot"]
+    assert {p.spec["title"] for p in plots} == {chart.title for chart in OVERLAID_CHARTS}
+    for chart in OVERLAID_CHARTS:
+        shown = next(p for p in plots if p.spec["title"] == chart.title).datasets["series"]
+        rows = pd.DataFrame(shown)
+        for k, (side, model) in enumerate(zip(names, (pair.left, pair.right), strict=True)):
+            for j, (column, measure) in enumerate(chart.lines.items()):
+                label = side if len(chart.lines) == 1 else f"{side}: {measure}"
+                line = rows[rows["line"] == label]
+                assert line["value"].tolist() == model.series()[column].astype(float).tolist()
+                assert set(line["key"]) == {f"s{k}l{j}"}
+    trust = next(p for p in plots if p.spec["title"] == TRUST.title)
+    colour = trust.spec["layer"][0]["encoding"]["color"]["scale"]
+    assert colour == {"domain": list(names), "range": list(SIDE_COLOURS)}
+    survival = side_by_side.chart("survival-plot").datasets
+    assert {row["line"] for row in survival["curves"]} == set(names)
+    for name, model in zip(names, (pair.left, pair.right), strict=True):
+        curve = survival_so_far(survival_table(model))
+        own = [row for row in survival["curves"] if row["line"] == name]
+        assert {row["time"] for row in own} == set(curve.time.tolist())
+        assert {row["survival"] for row in own} == set(curve.survival.tolist())
+
+
+def test_a_click_picks_an_organisation_or_a_partnership_by_its_rows_pick() -> None:
+    assert Selection.from_pick("organisation:41") == organisation(41)
+    assert Selection.from_pick("partnership:7") == partnership(7)
+    assert partnership(7).pick == "partnership:7"
+    for nothing in (None, "", "partnership:", "city:3", "partnership:x"):
+        assert Selection.from_pick(nothing) is None
+
+
+def test_the_charts_libraries_are_served_from_the_installed_assets() -> None:
+    """Vega's code comes from the solara-assets package, at exact versions: no CDN."""
+    from solara.server import settings
+
+    folders = local_libraries()
+    assert set(folders) == {"vega", "vega-lite", "vega-embed"}
+    for name, folder in folders.items():
+        assert re.fullmatch(rf"{name}@\d+\.\d+\.\d+", folder), folder
+        assert (
+            Path(settings.assets.proxy_cache_dir) / folder / "build" / f"{name}.min.js"
+        ).is_file()
 
 
 # ---------------------------------------------------- presets, scenarios, server

@@ -221,7 +221,7 @@ def PairControls(
         )
     with solara.Card("From the Live tab"):
         solara.Text(f"Live runs {live.title}.", style={"font-size": "0.85rem"})
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):  # never wider than the sidebar
             for side in ("left", "right"):
                 solara.Button(
                     f"Use it on the {side}",

@@ -67,6 +67,7 @@ def organisation_rows(region: Region, indices: Iterable[int]) -> Rows:
             "type": TYPE_STYLES[Regime(int(region.regime[i]))][0],
             "area": round(float(area[i]), 1),
             "name": region.names[i],
+            "label": region.names[i],  # what a screen reader (and a browser test) finds
             "size": size_text(region, i),
             "pick": organisation(i).pick,
         }
@@ -133,6 +134,7 @@ def member_rows(frame: ScenarioFrame) -> Rows:
             of.setdefault(member, []).append(part.id)
     for row, i in zip(rows, members, strict=True):
         row["partnerships"] = ", ".join(map(str, of.get(i, [])))
+        row["label"] = f"{row['name']}, in partnership {row['partnerships']}"
     return rows
 
 
@@ -172,7 +174,7 @@ def _organisation_layer(
             x=alt.X("x:Q"),
             y=alt.Y("y:Q"),
             tooltip=tooltip,
-            description=alt.Description("name:N"),
+            description=alt.Description("label:N"),
             **_type_encoding(legend),
         )
     )
