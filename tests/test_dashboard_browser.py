@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 SCREENSHOT = ROOT / "docs" / "img" / "dashboard.png"
 ABOUT_SCREENSHOT = ROOT / "docs" / "img" / "about.png"
 DEMO_SCREENSHOT = ROOT / "docs" / "img" / "demo_card.png"
+SIDE_BY_SIDE_SCREENSHOT = ROOT / "docs" / "img" / "side_by_side.png"
 MONTH = re.compile(r"Month (\d+)")
 # Generous, for a machine loaded at twice its cores: a timeout only turns a hang into
 # a failure. The tests never wait for a time, only for a state, up to these limits.
@@ -180,22 +181,42 @@ def pick_preset(page, name: str) -> None:
     page.locator(".run-status", has_text=f"Running: {name}, seed 1").wait_for()
 
 
+CHARTS = ".vega-view"
+
+
+def wait_until_drawn(page, selector: str = CHARTS) -> None:
+    """Wait until every chart matching `selector` shows the frame of the month on the page."""
+    page.wait_for_function(
+        "([selector]) => { const charts = [...document.querySelectorAll(selector)];"
+        " const serials = charts.map(c => c.dataset.drawn);"
+        " return charts.length > 0 && charts.every(c => c.querySelector('svg'))"
+        " && serials.every(s => s !== undefined && s === serials[0]); }",
+        arg=[selector],
+    )
+
+
+def chart_serial(page, selector: str) -> int:
+    return int(page.locator(selector).first.get_attribute("data-drawn"))
+
+
 def test_dashboard_in_a_real_browser(browser_page) -> None:
     page = browser_page
     assert month(page) == 0
-    images = page.locator("img.solara-image")
-    assert images.count() == 7  # the map and six plots
-    before = [images.nth(i).get_attribute("src") for i in range(7)]
+    charts = page.locator(CHARTS)
+    charts.first.wait_for()
+    assert charts.count() == 7  # the map and six plots
+    wait_until_drawn(page)
+    first = chart_serial(page, ".region-map")
 
     step = page.get_by_role("button", name="Step")
     for wanted in (1, 2, 3):
         step.click()
         wait_for_month(page, wanted)
     page.wait_for_function(
-        "([first, last]) => { const imgs = document.querySelectorAll('img.solara-image');"
-        " return imgs[0].src !== first && imgs[2].src !== last; }",
-        arg=[before[0], before[2]],
-    )  # the map and the active-partnerships plot were redrawn
+        "([first]) => [...document.querySelectorAll('.vega-view')]"
+        ".every(c => +c.dataset.drawn >= first + 3)",
+        arg=[first],
+    )  # the map and every plot drew month 3
 
     pick_preset(page, "quick_win")
     assert month(page) == 0
@@ -204,11 +225,131 @@ def test_dashboard_in_a_real_browser(browser_page) -> None:
     wait_for_month(page, 24)
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="▶").wait_for()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
     assert "reached its quick win" in page.inner_text("body")
     # The sliders showed the preset's values without snapping them to other ones.
     assert "Running: quick_win, seed 1." in page.locator(".run-status").inner_text()
+    # The Live tab's screenshot shows a partnership chosen on the map.
+    wait_until_drawn(page)
+    click_longest_link(page)
+    wait_until_drawn(page)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    no_error_shown(page)
+
+
+LINKS = ".region-map line[aria-label^='partnership ']"
+LONGEST_LINK_JS = """() => {
+  let best = null, longest = -1;
+  for (const line of document.querySelectorAll(".region-map line[aria-label^='partnership ']")) {
+    const box = line.getBoundingClientRect();
+    const length = Math.hypot(box.width, box.height);
+    if (length > longest) { longest = length; best = line.getAttribute('aria-label'); }
+  }
+  return best; }"""
+
+
+def click_longest_link(page) -> int:
+    """Click the middle of the map's longest link, clear of markers; its partnership's id."""
+    label = page.evaluate(LONGEST_LINK_JS)
+    assert label, "the map shows no partnership"
+    page.locator(f".region-map line[aria-label='{label}']").first.click(force=True)
+    pid = int(label.split()[-1])
+    page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$")).wait_for()
+    return pid
+
+
+def play_to(page, wanted: int) -> None:
+    page.get_by_role("button", name="▶").click()
+    wait_for_month(page, wanted)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    wait_until_drawn(page)
+
+
+def test_clicking_a_partnership_on_the_map_shows_its_members_and_leader(browser_page) -> None:
+    page = browser_page
+    play_to(page, 12)
+    pid = click_longest_link(page)
+    facts = page.locator(".inspector-facts").first.inner_text()
+    for label in ("Members", "Leader", "Age", "Milestones", "Trust", "Subsidy", "Cluster manager"):
+        assert label in facts
+    members = re.search(r"Members\s+(\d+): (.+)", facts)
+    assert members and len(members.group(2).split("), ")) >= 1
+    # Its links are drawn bold, the others' not.
+    page.wait_for_function(
+        "([links, pid]) => [...document.querySelectorAll(links)].every(line =>"
+        " (line.getAttribute('aria-label') === 'partnership ' + pid)"
+        " === (+line.getAttribute('stroke-width') > 4))",
+        arg=[LINKS, pid],
+    )
+    no_error_shown(page)
+
+
+def test_clicking_an_organisation_on_the_map_shows_its_details(browser_page) -> None:
+    page = browser_page
+    play_to(page, 12)
+    member = page.locator(".region-map path[aria-label*=', in partnership']").first
+    name = member.get_attribute("aria-label").split(",")[0]
+    member.click(force=True)
+    page.locator(".inspector-title", has_text=name).first.wait_for()
+    facts = page.locator(".inspector-facts").first.inner_text()
+    for label in ("Type", "Size", "Culture (0 to 1)", "Partnerships now", "Trust in partnership"):
+        assert label in facts, facts
+    page.locator(".region-map path[aria-label='chosen: " + name + "']").wait_for(state="attached")
+    no_error_shown(page)
+
+
+def test_clicking_a_feed_line_highlights_its_partnership_on_the_map(browser_page) -> None:
+    page = browser_page
+    play_to(page, 12)
+    active = {
+        int(label.split()[-1])
+        for label in page.locator(LINKS).evaluate_all(
+            "lines => lines.map(l => l.getAttribute('aria-label'))"
+        )
+    }
+    line = next(
+        line
+        for line in page.locator(".feed-lines .feed-event[data-partnership]").all()
+        if int(line.get_attribute("data-partnership")) in active
+    )
+    pid = int(line.get_attribute("data-partnership"))
+    line.click()
+    page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$")).wait_for()
+    page.locator(f".feed-event.feed-chosen[data-partnership='{pid}']").first.wait_for()
+    rings = ".region-map path[aria-label^='chosen: ']"
+    members = int(re.search(r"Members\s+(\d+):", page.locator(".inspector-facts").inner_text())[1])
+    page.wait_for_function(  # every member ringed on the map
+        "([rings, n]) => document.querySelectorAll(rings).length === n", arg=[rings, members]
+    )
+    no_error_shown(page)
+
+
+def test_hovering_a_plot_shows_the_values_of_that_month(browser_page) -> None:
+    page = browser_page
+    play_to(page, 6)
+    plot = page.locator(".series-plot svg").first
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    tooltip.wait_for()
+    assert "month" in tooltip.inner_text()
+    no_error_shown(page)
+
+
+def test_side_by_side_overlays_both_scenarios_with_their_feeds(browser_page) -> None:
+    page = browser_page
+    page.get_by_role("tab", name="Side by side").click()
+    page.locator(".run-status", has_text="Side by side:").wait_for()
+    play_to(page, 24)
+    assert page.locator(".region-map").count() == 2
+    assert page.locator(".series-plot").count() == 3 and page.locator(".survival-plot").count() == 1
+    assert page.locator(".feed-lines").count() == 2
+    for title in ("Active partnerships", "Mean trust within partnerships"):
+        plot = page.locator(".series-plot", has_text=title)
+        assert "left: baseline" in plot.inner_text() and "right: " in plot.inner_text()
+    SIDE_BY_SIDE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SIDE_BY_SIDE_SCREENSHOT))
     no_error_shown(page)
 
 

@@ -23,6 +23,16 @@ CSS = """
 }
 .map-caption { display: block; font-weight: 500; }
 .map-hint, .plot-now { display: block; font-size: 0.8rem; color: #555; }
+.map-key { font-size: 0.8rem; color: #333; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+.key-shape { font-size: 0.95rem; }
+.key-line {
+  display: inline-block; width: 22px; border-top: 3px solid #f28e2b; vertical-align: middle;
+}
+.key-dashed { border-top-style: dashed; }
+.key-trust {
+  display: inline-block; width: 70px; height: 8px; vertical-align: middle;
+  background: linear-gradient(to right, #a50026, #f46d43, #fee08b, #d9ef8b, #66bd63, #006837);
+}
 .inspector-title { display: block; font-weight: 600; margin-top: 6px; }
 .inspector-hint { display: block; color: #555; }
 .inspector-facts {

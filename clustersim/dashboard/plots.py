@@ -161,17 +161,26 @@ def series_chart(chart: Chart, months: int, lines: tuple[Line, ...]) -> alt.Laye
     base = alt.Chart(alt.Data(name="series")).encode(x=month)
     y_scale = alt.Scale(zero=True, nice=False)
     labels = [line.label for line in lines]
+    # One key for colour and dash (each line has both), one line per entry.
+    legend = alt.Legend(
+        title=None,
+        orient="bottom",
+        direction="vertical",
+        columns=1,
+        labelLimit=400,
+        symbolStrokeWidth=2,
+    )
     drawn = base.mark_line(strokeWidth=2).encode(
         y=alt.Y("value:Q", title=chart.y_label, scale=y_scale),
         color=alt.Color(
             "line:N",
             scale=alt.Scale(domain=labels, range=[line.colour for line in lines]),
-            legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=400),
+            legend=legend,
         ),
         strokeDash=alt.StrokeDash(
             "line:N",
             scale=alt.Scale(domain=labels, range=[line.dash for line in lines]),
-            legend=None,
+            legend=legend,
         ),
     )
     tooltip = [alt.Tooltip("month:Q")] + [

@@ -38,9 +38,6 @@ TYPE_STYLES = {
 }
 LED, LEADERLESS = "has a leader", "nobody leads"
 CHOSEN_COLOUR = "#ff6f00"
-TYPE_LEGEND = alt.Legend(
-    title=["organisations", "(faded: in no", "partnership now)"], symbolOpacity=1
-)
 KEPT_SPECS = 16  # maps' specs kept, each with its region's organisations
 
 
@@ -147,26 +144,24 @@ def map_datasets(frame: ScenarioFrame, chosen: Selection | None) -> dict[str, Ro
     }
 
 
-def _type_encoding(legend: alt.Legend | None) -> dict[str, Any]:
+def _type_encoding() -> dict[str, Any]:
     labels = [label for label, _, _ in TYPE_STYLES.values()]
     return {
         "shape": alt.Shape(
             "type:N",
             scale=alt.Scale(domain=labels, range=[s for _, s, _ in TYPE_STYLES.values()]),
-            legend=legend,
+            legend=None,
         ),
         "color": alt.Color(
             "type:N",
             scale=alt.Scale(domain=labels, range=[c for _, _, c in TYPE_STYLES.values()]),
-            legend=legend,
+            legend=None,
         ),
         "size": alt.Size("area:Q", scale=None),
     }
 
 
-def _organisation_layer(
-    data: alt.Data, tooltip: list, legend: alt.Legend | None, **mark: Any
-) -> alt.Chart:
+def _organisation_layer(data: alt.Data, tooltip: list, **mark: Any) -> alt.Chart:
     return (
         alt.Chart(data)
         .mark_point(filled=True, **mark)
@@ -175,7 +170,7 @@ def _organisation_layer(
             y=alt.Y("y:Q"),
             tooltip=tooltip,
             description=alt.Description("label:N"),
-            **_type_encoding(legend),
+            **_type_encoding(),
         )
     )
 
@@ -192,15 +187,15 @@ def _link_layer() -> alt.Chart:
             color=alt.Color(
                 "trust:Q",
                 scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
-                legend=alt.Legend(title="mean trust among members", gradientLength=140),
+                legend=None,
             ),
             strokeDash=alt.StrokeDash(
                 "led:N",
                 scale=alt.Scale(domain=[LED, LEADERLESS], range=[[1, 0], [6, 4]]),
-                legend=alt.Legend(title="partnership", symbolStrokeColor="#666"),
+                legend=None,
             ),
             strokeWidth=alt.condition("datum.chosen", alt.value(6), alt.value(2.5)),
-            opacity=alt.condition("datum.dim", alt.value(0.3), alt.value(0.95)),
+            opacity=alt.condition("datum.dim", alt.value(0.45), alt.value(0.95)),
             tooltip=[
                 alt.Tooltip("partnership:Q"),
                 alt.Tooltip("members:Q", title="members"),
@@ -220,7 +215,7 @@ def map_spec(region: Region) -> dict[str, Any]:
     base_tooltip = [alt.Tooltip("name:N"), alt.Tooltip("type:N"), alt.Tooltip("size:N")]
     zoom = alt.selection_interval(name="zoom", bind="scales")
     faded = (
-        _organisation_layer(everyone, base_tooltip, None, opacity=0.25)
+        _organisation_layer(everyone, base_tooltip, opacity=0.25)
         .encode(x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis))
         .add_params(zoom)
     )
@@ -228,7 +223,6 @@ def map_spec(region: Region) -> dict[str, Any]:
     members = _organisation_layer(
         alt.Data(name="members"),
         member_tooltip,
-        TYPE_LEGEND,
         opacity=1,
         stroke="black",
         strokeWidth=0.6,
@@ -241,12 +235,11 @@ def map_spec(region: Region) -> dict[str, Any]:
             y="y:Q",
             size=alt.Size("ring:Q", scale=None),
             tooltip=[alt.Tooltip("name:N")],
+            description=alt.Description("ringed:N"),
         )
-        .transform_calculate(ring="datum.area * 3 + 250")
+        .transform_calculate(ring="datum.area * 3 + 250", ringed="'chosen: ' + datum.name")
     )
     chart = alt.layer(faded, _link_layer(), members, rings).properties(width=600, height=600)
-    # One key for the types, the solid members' (the faded layer would add a second).
-    chart = chart.resolve_legend(color="independent", shape="independent")
     return vega_lite_spec(chart.configure_view(stroke="#ccc").configure_axis(grid=False))
 
 
@@ -273,6 +266,18 @@ def map_caption(frame: ScenarioFrame) -> str:
     )
 
 
+# The map's key, in HTML above it, so that the chart itself fills its column.
+KEY_HTML = (
+    '<span class="key-item"><span class="key-shape" style="color: #4c72b0">●</span> SME</span>'
+    '<span class="key-item"><span class="key-shape" style="color: #55a868">■</span> '
+    "knowledge institution</span>"
+    '<span class="key-item"><span class="key-shape" style="color: #8172b3">▲</span> '
+    "government</span>"
+    '<span class="key-item">faded: in no partnership now</span>'
+    '<span class="key-item"><span class="key-line"></span> partnership with a leader</span>'
+    '<span class="key-item"><span class="key-line key-dashed"></span> nobody leads</span>'
+    '<span class="key-item">mean trust among members: 0 <span class="key-trust"></span> 1</span>'
+)
 HINT = (
     "Hover for names; click an organisation or a line to inspect it. "
     "Scroll to zoom, drag to move, double-click to zoom out."
@@ -293,6 +298,7 @@ def RegionMap(
 
     with solara.Column(gap="2px") as view:
         solara.Text(map_caption(frame), classes=["map-caption"])
+        solara.HTML(tag="div", unsafe_innerHTML=KEY_HTML, classes=["map-key"])
         solara.Text(HINT, classes=["map-hint"])
         VegaChart(
             spec, datasets, serial=frame.serial, kind="region-map", square=True, on_click=clicked
