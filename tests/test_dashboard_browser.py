@@ -329,6 +329,7 @@ def test_hovering_a_plot_shows_the_values_of_that_month(browser_page) -> None:
     page = browser_page
     play_to(page, 6)
     plot = page.locator(".series-plot svg").first
+    plot.scroll_into_view_if_needed()
     box = plot.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
     tooltip = page.locator("#vg-tooltip-element.visible")
@@ -348,6 +349,8 @@ def test_side_by_side_overlays_both_scenarios_with_their_feeds(browser_page) -> 
     for title in ("Active partnerships", "Mean trust within partnerships"):
         plot = page.locator(".series-plot", has_text=title)
         assert "left: baseline" in plot.inner_text() and "right: " in plot.inner_text()
+    page.set_viewport_size({"width": 1400, "height": 2700})  # maps, feeds and the overlays
+    wait_until_drawn(page)
     SIDE_BY_SIDE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SIDE_BY_SIDE_SCREENSHOT))
     no_error_shown(page)

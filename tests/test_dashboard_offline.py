@@ -133,6 +133,7 @@ def test_the_page_draws_its_map_and_plots_with_every_other_host_blocked(tmp_path
             wait_until_drawn(page)  # the map and every plot, drawn by Vega
             assert page.locator(".vega-view").count() == 7
             assert page.locator(".region-map path[aria-label^='SME ']").count() > 0
+            page.locator(".series-plot svg").first.scroll_into_view_if_needed()
             plot = page.locator(".series-plot svg").first.bounding_box()
             page.mouse.move(plot["x"] + plot["width"] * 0.5, plot["y"] + plot["height"] * 0.45)
             page.locator("#vg-tooltip-element.visible").wait_for()  # hover works offline too

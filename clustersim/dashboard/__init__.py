@@ -3,10 +3,11 @@
 `clustersim dashboard` serves it (see `server.serve`). One module per piece:
 `presets` finds the scenario files, `scenario` is what is being run, `models` are the
 objects stepped, `playback` steps them without racing the drawing, `frames` are the
-snapshots the page draws, `stage` keeps a page's run per browser tab, `canvas`,
-`region_map`, `plots` and `feed` draw frames, `controls` changes the scenario,
-`compare` shows two scenarios side by side and `app` puts the pages together. The
-dashboard only reads the model; it never changes how it runs.
+snapshots the page draws, `stage` keeps a page's run per browser tab, `vega` draws
+interactive charts in the browser, `region_map`, `plots`, `survival_plot` and `feed`
+draw frames, `selection` and `inspector` show what a click chose, `controls` changes
+the scenario, `live` and `compare` lay out the two pages and `app` puts the pages
+together. The dashboard only reads the model; it never changes how it runs.
 """
 
 import warnings

@@ -98,6 +98,11 @@ THE_PAGE = f"""
   member).
 - **Line colour** is the mean trust among the partnership's members: red is low,
   yellow middling, green high.
+- **Hover** over a marker or a line for its name; **click** it to see it under the map:
+  an organisation's type, size, culture, partnerships and trust; a partnership's
+  members, leader, age, milestones, trust, subsidy and whether the cluster manager
+  serves it. The map rings what you chose and draws its lines bold. **Scroll** to zoom
+  in on a business park, **drag** to move, **double-click** to zoom out.
 
 ## The plots and the feed
 
@@ -116,7 +121,10 @@ THE_PAGE = f"""
   <span style="color: {WORRY}">orange</span> for trouble (a missed milestone, a member
   leaving, a lost leader) and <span style="color: {BAD}">red</span> for a dissolution.
   Show one kind only with the buttons above the list, or one partnership's story by
-  typing its number.
+  typing its number. Click a line to find its partnership on the map.
+- **Hover** over a plot to read every line's value in that month.
+- On the **Side by side** tab each plot overlays both scenarios: the left one in blue,
+  the right one in orange.
 
 ## Things to notice
 

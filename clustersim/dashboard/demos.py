@@ -39,12 +39,15 @@ DEMOS = (
         ),
         steps=(
             "Press “Start this demo”, then ▶, and pause (❚❚) around month 24.",
-            "On the map, most partnership stars are dashed: nobody in them can lead.",
+            "On the map, most partnership stars are dashed: nobody in them can lead. "
+            "Click one: under the map you see its members, that nobody can lead it, its "
+            "age and its missed milestones.",
             "In “What happened”, show only “dissolved” and “left”: partnerships "
             "dissolve because their results came too slowly to be worth the cost, and "
             "members leave for the same reason.",
-            "Type the number of one of those partnerships into “Only partnership” to "
-            "read its whole story, from its forming to its end.",
+            "Click one of those lines: the map rings its partnership's members, if it "
+            "is still active, and “Its story in the feed” (or its number typed into "
+            "“Only partnership”) shows its whole story, from its forming to its end.",
             "Look at the survival curve: how many partnerships are still active two "
             "years after forming?",
             "Drag “leadership to lead” down to 0.35, the baseline's value, and "
