@@ -3,7 +3,9 @@
 `playback.Run` takes a frame under its lock after every step. The views draw only
 from frames, so drawing never reads a model that another thread is stepping. A frame
 is never changed after it is made; `eq=False` makes two frames equal only if they are
-the same frame, which is what the views' memos need to know.
+the same frame, which is what the views' memos need to know. A frame holds all that a
+click on the map can show (`inspector`): each active partnership as it stands
+(`PartnershipNow`) and each organisation's culture, memberships and experience.
 """
 
 from __future__ import annotations

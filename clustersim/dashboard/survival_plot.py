@@ -190,7 +190,9 @@ def survival_chart(months: int, lines: Sequence[str]) -> alt.LayerChart:
     colour = alt.Color(
         "line:N",
         scale=alt.Scale(domain=list(lines), range=list(colours)),
-        legend=alt.Legend(title=None, orient="bottom") if len(lines) > 1 else None,
+        legend=alt.Legend(title=None, orient="bottom", symbolType="stroke", symbolStrokeWidth=2)
+        if len(lines) > 1
+        else None,
     )
     curves = alt.Chart(alt.Data(name="curves")).encode(x=x, color=colour, detail="part:N")
     band = curves.mark_area(interpolate="step-after").encode(
