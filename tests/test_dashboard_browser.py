@@ -431,7 +431,7 @@ def test_the_about_tab_explains_the_model_and_its_demo_cards_start_a_demo(browse
     cards.first.get_by_role("button", name="Start this demo").click()
     status = "Running: teaching/leaderless_stall, seed 1. Month 0 of"
     page.locator(".run-status", has_text=status).wait_for()
-    assert page.get_by_text("Demo: Big partnerships where nobody leads stall").is_visible()
+    assert page.get_by_text("Demo: Partnerships where nobody leads stall").is_visible()
     no_error_shown(page)
 
 

@@ -29,13 +29,13 @@ class Demo:
 
 DEMOS = (
     Demo(
-        title="Big partnerships where nobody leads stall",
+        title="Partnerships where nobody leads stall",
         preset="teaching/leaderless_stall",
         idea=(
-            "Partnerships aim for about ten members, and an organisation needs much "
-            "leadership to lead, so few can. With many members and nobody to pull them "
-            "along, coordination eats the progress: results come slowly, members stop "
-            "finding it worth what they pay, and the partnership falls apart."
+            "An organisation needs much leadership to lead, so few can. Without a leader, "
+            "coordination eats the progress: deadlines pass without a result, months "
+            "without results tell the members the project will not deliver, missed "
+            "deadlines cost trust, and the members leave."
         ),
         steps=(
             "Press “Start this demo”, then ▶, and pause (❚❚) around month 24.",
@@ -51,44 +51,43 @@ DEMOS = (
             "Look at the survival curve: how many partnerships are still active two "
             "years after forming?",
             "Drag “leadership to lead” down to 0.35, the baseline's value, and "
-            "play again: the same big ambitions, but now someone can lead. Try a "
+            "play again: the same partnerships, but now someone can lead. Try a "
             "second seed too: one run alone can mislead.",
         ),
         notice=(
-            "Size alone is not the problem; leadership is. Every member beyond two slows "
-            "the work unless someone leads, so a big partnership without a leader misses "
-            "its milestones, its members' trust and expectations fall, and they leave. "
-            "Compare the sizes of the partnerships that do form with the ten aimed for: "
-            "invitees judge a plan for themselves, and many say no."
+            "A leader speeds the work, and every member beyond two slows it unless "
+            "someone leads, so a partnership without a leader misses its milestones; its "
+            "members' expectations of results and their trust fall, and they leave. "
+            "Losing its only capable leader ends a partnership at once."
         ),
     ),
     Demo(
-        title="A quick win builds trust",
+        title="A quick win: early evidence that results come",
         preset="teaching/quick_win_trust",
         idea=(
-            "Every partnership first aims for a small result within its first months, "
-            "before its first main milestone. A result is evidence that the partnership "
-            "works: trust between the members grows, and members who have seen results "
-            "expect more and wait longer for the next."
+            "Every partnership first aims for a small result 6 to 12 months after "
+            "forming, before its first main milestone. A result is evidence: members "
+            "count every result in proportion to its size, and every month without one "
+            "against the partnership, so an early result keeps them judging it worth "
+            "its cost through the long wait for the main milestone."
         ),
         steps=(
             "Press “Compare with baseline”: the baseline runs on the left, this demo on "
             "the right, with the same seed. Press ▶.",
-            "On the maps, links start in the colour of the trust new partners grant each "
-            "other, red to orange, and turn yellow and green as trust grows. Which side "
-            "turns green sooner?",
+            "Watch the survival curves: which side keeps more of its partnerships "
+            "through their first year?",
             "Pause around month 24 and compare the active partnerships, the share of "
             "organisations in one and the survival curves.",
             "Press “Start this demo” to run it alone, and show only “milestones” in "
             "“What happened”: quick wins arrive within the first year.",
-            "Watch “Mean trust within partnerships”: it climbs from the first quick "
-            "wins, while with the baseline it stays where partnerships start until the "
-            "first main milestones arrive.",
+            "Watch “Mean trust within partnerships”: a quick win reveals only a quarter "
+            "of a main milestone's work, so it moves trust only a little.",
         ),
         notice=(
-            "A quick win does not make the work faster; it makes results visible "
-            "sooner. Each result raises trust and the members' expectation of more "
-            "results, so they stay through the long wait for the main milestone."
+            "A quick win does not make the work faster; it shows part of the result "
+            "early. Members stay because their expectation of results holds up, not "
+            "because trust jumps: fewer leave for results too slow to be worth the "
+            "cost. It keeps weaker projects going longer too."
         ),
     ),
     Demo(
@@ -103,25 +102,23 @@ DEMOS = (
         ),
         steps=(
             "Press “Start this demo”, then ▶, and pause around month 18.",
-            "In “What happened”, show only “subsidy” and “left”: each subsidy ends nine "
-            "months after its partnership formed. Look for members that leave because "
-            "they could not pay their share, and at their sizes in the feed.",
-            "Play on and watch “Public money spent so far”: the subsidy line flattens "
-            "when the programme's budget is used up. Partnerships formed after that get "
-            "nothing: a cliff for the whole programme.",
+            "In “What happened”, show only “subsidy”, “left” and “dissolved”: each "
+            "subsidy ends nine months after its partnership formed, and in the next "
+            "month, at the full price, members leave because the results they expected "
+            "were no longer worth the cost.",
+            "Play on and watch “Public money spent so far”: the subsidy line climbs "
+            "while partnerships claim it.",
             "Press “Compare with baseline” and compare partnerships of the same age on "
             "the two survival curves.",
-            "To see firms priced out, thin their reserves: under “Parameter to type”, "
-            "pick “SME reserve per employee”, type a lower value such as 600 and press "
-            "Enter, then play again.",
+            "Move the wave: change how long the subsidy lasts and play again; the "
+            "departures follow the subsidy's end.",
         ),
         notice=(
-            "Look at when partnerships dissolve: at the age when members' patience for "
-            "a first result runs out, whether or not a subsidy ends then. A cheap start "
-            "draws in weaker partnerships, which stall later. Firms' reserves carry the "
-            "full price for a while, so the subsidy's end prices out only firms with "
-            "thin reserves; the cliff that always shows is the programme's, when its "
-            "budget runs out."
+            "Members decide to join at the price they will pay. When the subsidy stops "
+            "before the first main result, the price jumps to the full cost while "
+            "nothing has come back yet, and members who found the project worth the "
+            "subsidised price, but not the full one, leave: the cliff follows the "
+            "subsidy's end, not a lack of money."
         ),
     ),
 )
