@@ -46,13 +46,16 @@ months = {{months}}
 """
 
 
-def write_compare(folder: Path, replications: int = 3, months: int = 24) -> Path:
-    """A tiny comparison of two scenarios, its configs beside it."""
+def write_compare(
+    folder: Path, replications: int = 3, months: int = 24, reference: str | None = None
+) -> Path:
+    """A tiny comparison of two scenarios, its configs beside it; `reference` names one."""
     (folder / "small.toml").write_text(SMALL_CONFIG.format(months=months))
     (folder / "small_qw.toml").write_text('base = "small.toml"\n[quick_win]\nquick_win = true\n')
     path = folder / "tiny.toml"
+    named = f'reference = "{reference}"\n' if reference else ""
     path.write_text(
-        f'name = "tiny"\nkind = "compare"\nseed = 5\nreplications = {replications}\n'
+        f'name = "tiny"\nkind = "compare"\nseed = 5\nreplications = {replications}\n{named}'
         '[scenarios]\nbaseline = "small.toml"\nquick_win = "small_qw.toml"\n'
     )
     return path

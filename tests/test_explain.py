@@ -23,20 +23,12 @@ from clustersim.experiment.spec import load_experiment
 from clustersim.formatting import markdown
 
 from .processes import assert_one_line_error, clustersim
-from .test_experiments import SMALL_CONFIG, write_compare, write_sweep
+from .test_experiments import write_compare, write_sweep
 
 
 def write_explainable(folder: Path, months: int = 40, replications: int = 3) -> Path:
     """A tiny comparison with a named reference: a baseline and a quick-win scenario."""
-    (folder / "small.toml").write_text(SMALL_CONFIG.format(months=months))
-    (folder / "small_qw.toml").write_text('base = "small.toml"\n[quick_win]\nquick_win = true\n')
-    path = folder / "tiny.toml"
-    path.write_text(
-        f'name = "tiny"\nkind = "compare"\nseed = 5\nreplications = {replications}\n'
-        'reference = "baseline"\n'
-        '[scenarios]\nbaseline = "small.toml"\nquick_win = "small_qw.toml"\n'
-    )
-    return path
+    return write_compare(folder, replications, months, reference="baseline")
 
 
 def test_the_ablation_runs_every_scenario_with_each_mechanism_off_on_common_seeds(tmp_path):
