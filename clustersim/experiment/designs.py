@@ -5,6 +5,10 @@ SALib and scipy.stats.qmc rather than hand-written samplers. Sobol and Morris
 designs keep SALib's row order, which their analyses rely on. `METHODS` is the one
 registry of methods: each `Method` mirrors a sampler with its analyser (SALib's
 sample/analyze pairs) and says how many points it makes.
+
+A `levers` design is a grid over policy levers and their switches that runs each
+effective setting once: points that differ only in the settings of a lever that is
+switched off (subsidy_months while subsidy_share = 0) would run the same model.
 """
 
 from __future__ import annotations
@@ -20,6 +24,18 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
+
+from clustersim.parameters import specs
+
+# The parameter that switches each policy lever (a parameter group) on; the lever is off
+# where it is false or 0, its documented off-value (clustersim.policy).
+LEVER_SWITCHES = {
+    "subsidy": "subsidy_share",
+    "participant_cap": "participant_cap",
+    "quick_win": "quick_win",
+    "matchmaking": "matchmaking",
+    "cluster_manager": "cluster_manager_hours",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,40 @@ def grid(dimensions: list[Dimension]) -> pd.DataFrame:
     """Every combination of the listed values."""
     names = [d.name for d in dimensions]
     return pd.DataFrame(list(itertools.product(*(d.values for d in dimensions))), columns=names)
+
+
+def lever_of(name: str) -> str | None:
+    """The policy lever a parameter belongs to (its group), or None for a model parameter."""
+    group = specs()[name][1].group if name in specs() else None
+    return group if group in LEVER_SWITCHES else None
+
+
+def effective_settings(points: pd.DataFrame) -> pd.DataFrame:
+    """The points as the model sees them: a switched-off lever's other settings blanked.
+
+    Blanked (None) only where the point itself switches the lever off, so rows that
+    are equal here run the same model. A lever whose switch is not a column keeps its
+    settings: whether it is on is the base config's to say.
+    """
+    settings = points.astype(object)
+    for name in points.columns:
+        switch = LEVER_SWITCHES.get(lever_of(name) or "")
+        if switch is None or switch == name or switch not in points:
+            continue
+        off = ~points[switch].astype(bool)
+        settings.loc[off, name] = None
+    return settings
+
+
+def lever_grid(dimensions: list[Dimension]) -> pd.DataFrame:
+    """Every combination of the listed values, once per effective setting.
+
+    Of points that differ only in a switched-off lever's settings, the first is kept;
+    it carries that lever's first listed values, which have no effect.
+    """
+    points = grid(dimensions)
+    keep = ~effective_settings(points).duplicated().to_numpy()
+    return points[keep].reset_index(drop=True)
 
 
 def latin_hypercube(dimensions: list[Dimension], samples: int, seed: int) -> pd.DataFrame:
@@ -121,6 +171,13 @@ METHODS: dict[str, Method] = {
             "grid",
             lambda dims, samples, levels, seed: grid(dims),
             lambda n, samples, sizes: int(np.prod(sizes)),
+            ranged=False,
+            needs_samples=False,
+        ),
+        Method(
+            "levers",
+            lambda dims, samples, levels, seed: lever_grid(dims),
+            lambda n, samples, sizes: int(np.prod(sizes)),  # at most: off levers merge points
             ranged=False,
             needs_samples=False,
         ),
