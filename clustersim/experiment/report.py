@@ -73,10 +73,7 @@ def build_report(root: Path) -> str:
     """Write RESULTS/report/report.md and its figures; return the terminal summary."""
     root = Path(root)
     manifest = ResultStore.existing(root).read_manifest()
-    runs = read_table(root, "runs")
-    parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
-    if not runs.empty:
-        runs = _with_run_outcomes(root, runs, parts)
+    runs, parts = runs_and_partnerships(root)
     report = report_sections(manifest, runs, parts, root.name)
     if isinstance(design_of(manifest), Compare):
         report.markdown.extend(mechanisms_section(root))
@@ -88,6 +85,16 @@ def build_report(root: Path) -> str:
         plot.draw(folder / plot.file)
     (folder / "report.md").write_text("\n".join(formatting.markdown(report.markdown)))
     return "\n".join(formatting.text(report.terminal))
+
+
+def runs_and_partnerships(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs table with each run's spending and collaboration, and the partnerships'
+    columns the report reads: the tables every report of a results folder starts from."""
+    runs = read_table(root, "runs")
+    parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
+    if not runs.empty:
+        runs = _with_run_outcomes(root, runs, parts)
+    return runs, parts
 
 
 def mechanisms_section(root: Path) -> list[Block]:
@@ -814,16 +821,13 @@ def _provenance(manifest: dict, design: Design, done: int) -> list[str]:
         code += f", git commit {commit[:12]}"
         if manifest.get("git_dirty"):
             code += " with uncommitted changes"
-    seeds = manifest.get("replication_seeds", [])
-    shown = ", ".join(str(s) for s in seeds[:10]) + (", ..." if len(seeds) > 10 else "")
     lines = [
         f"- Experiment: `{manifest.get('experiment_name')}` from "
         f"`{manifest.get('experiment_path')}`",
         f"- Design: {design.summary(counts['points'])}",
         f"- Runs: {done} of {counts['runs']} designed runs done "
         f"({plural(counts['replications'], 'replication')} each)",
-        f"- Seeds: root seed {manifest.get('root_seed')}; replication seeds {shown} "
-        "(replication k uses the same seed in every group: common random numbers)",
+        f"- Seeds: {design.seeding(manifest)}",
         f"- Code: {code}; numpy {versions.get('numpy', '?')}, "
         f"mesa {versions.get('mesa', '?')}, python {versions.get('python', '?')}",
         f"- Started {manifest.get('started', '?')}, "

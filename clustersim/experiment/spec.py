@@ -7,6 +7,12 @@ Two kinds, both TOML:
   between scenarios are the policy's, not the dice's.
 * `kind = "sweep"`: one base config, a `[design]` (grid, lhs, sobol, morris) over
   `[parameters]`, x replications per design point, again with common seeds.
+* `kind = "robustness"`: named scenarios x plausible worlds x replications. Each world
+  (a design point) is one draw, resampled by weight, from a calibration's posterior
+  (`posterior.parquet`); its values replace those parameters in every scenario.
+  Replication r of a world has one seed in every scenario (common random numbers
+  within a world) and the seeds differ between worlds, so the spread of an effect over
+  worlds is the uncertainty about the world, not one set of dice replayed.
 
 Mistakes end in the same one-line `ConfigError` as config files.
 """
@@ -43,7 +49,15 @@ DESIGN_KEYS = ("method", "samples", "levels")
 # Tables the engine ignores and the commands that read them check: a validation's target
 # split (validate-model, calibrate), a calibration's rounds (calibrate) and a screening's
 # policy contrasts (validate-model --screening). See clustersim.experiment.validation.
-COMMAND_TABLES = {"compare": ("targets",), "sweep": ("calibration", "screening")}
+COMMAND_TABLES = {
+    "compare": ("targets",),
+    "sweep": ("calibration", "screening"),
+    "robustness": (),
+}
+POSTERIOR_FILE = "posterior.parquet"  # what a calibration's posterior folder holds
+WEIGHT = "weight"  # its column of particle weights; every other column is a parameter
+# The resampling of worlds draws from a stream of its own, apart from the runs' seeds.
+RESAMPLE_STREAM = 0x776F726C64  # "world"
 
 
 @dataclass(frozen=True)
@@ -58,8 +72,34 @@ class RunSpec:
     parameters: dict[str, Any]
 
 
+def spawned_seeds(sequence: np.random.SeedSequence, n: int) -> list[int]:
+    """`n` independent 32-bit seeds spawned from `sequence`."""
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in sequence.spawn(n)]
+
+
+class SharedSeeds:
+    """Replication k has one seed in every scenario and at every design point."""
+
+    def seeds(self, root: int, points: int, replications: int) -> list[list[int]]:
+        """Per design point, one seed per replication: the same list at every point."""
+        return [spawned_seeds(np.random.SeedSequence(root), replications)] * points
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What determines the results beyond scenarios, points and seeds: nothing."""
+        return {}
+
+    def seeding(self, manifest: dict[str, Any]) -> str:
+        """The report's line on seeds."""
+        seeds = manifest.get("replication_seeds", [])
+        shown = ", ".join(str(s) for s in seeds[:10]) + (", ..." if len(seeds) > 10 else "")
+        return (
+            f"root seed {manifest.get('root_seed')}; replication seeds {shown} "
+            "(replication k uses the same seed in every group: common random numbers)"
+        )
+
+
 @dataclass(frozen=True)
-class Compare:
+class Compare(SharedSeeds):
     """Named scenarios against a reference: one design point per scenario."""
 
     scenarios: tuple[str, ...]
@@ -109,7 +149,7 @@ class Compare:
 
 
 @dataclass(frozen=True)
-class Sweep:
+class Sweep(SharedSeeds):
     """A design (grid, lhs, sobol, morris) over parameters around one base config."""
 
     method: str
@@ -161,8 +201,107 @@ class Sweep:
         return sweep_sections(self, manifest, runs, parts)
 
 
-Design = Compare | Sweep
-KINDS: dict[str, type[Compare] | type[Sweep]] = {"compare": Compare, "sweep": Sweep}
+@dataclass(frozen=True)
+class Robustness:
+    """Named scenarios against a reference across worlds drawn from a posterior.
+
+    A world is one draw: a particle of the posterior, resampled by weight. The drawn
+    values are held here (not the posterior), so the results folder's manifest alone
+    describes the design even after the posterior has moved or changed.
+    """
+
+    scenarios: tuple[str, ...]
+    reference: str
+    posterior: str  # the posterior folder, resolved
+    posterior_sha256: str  # of its posterior.parquet: results are of that posterior
+    parameters: tuple[str, ...]  # the posterior's parameters, the columns of every world
+    worlds: tuple[tuple[Any, ...], ...]  # one row of values per draw
+    particles: tuple[int, ...]  # the posterior row each draw took
+    kind: ClassVar[str] = "robustness"
+    keys: ClassVar[tuple[str, ...]] = ("scenarios", "reference", "posterior", "draws")
+
+    @property
+    def draws(self) -> int:
+        return len(self.worlds)
+
+    def points(self, seed: int) -> pd.DataFrame:
+        """One design point per world: the posterior's values that replace the scenarios'."""
+        return pd.DataFrame([list(w) for w in self.worlds], columns=list(self.parameters))
+
+    def run_id(self, scenario: str, point: int, replication: int) -> str:
+        return f"{scenario}-d{point:04d}-r{replication:03d}"
+
+    def seeds(self, root: int, points: int, replications: int) -> list[list[int]]:
+        """Per world, one seed per replication: shared by the scenarios, new for each world."""
+        worlds = np.random.SeedSequence(root).spawn(points)
+        return [spawned_seeds(world, replications) for world in worlds]
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The posterior and the particles drawn from it also determine the results."""
+        return {"posterior_sha256": self.posterior_sha256, "particles": list(self.particles)}
+
+    def seeding(self, manifest: dict[str, Any]) -> str:
+        """The report's line on seeds."""
+        return (
+            f"root seed {manifest.get('root_seed')}; replication r of a world has one seed, "
+            "shared by every scenario (common random numbers within a world), spawned per "
+            "world and replication from the root seed, so seeds differ between worlds "
+            "(each run's seed is in manifest.json)"
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The design's own fields of the manifest, with the worlds drawn."""
+        return {
+            "kind": self.kind,
+            "method": None,
+            "scenarios": list(self.scenarios),
+            "reference": self.reference,
+            "dimensions": [],
+            "samples": 0,
+            "levels": 0,
+            "posterior": self.posterior,
+            "posterior_sha256": self.posterior_sha256,
+            "parameters": list(self.parameters),
+            "worlds": [list(w) for w in self.worlds],
+            "particles": list(self.particles),
+        }
+
+    @classmethod
+    def from_manifest(cls, design: dict[str, Any]) -> Robustness:
+        return cls(
+            tuple(design["scenarios"]),
+            design["reference"],
+            design["posterior"],
+            design["posterior_sha256"],
+            tuple(design["parameters"]),
+            tuple(tuple(w) for w in design["worlds"]),
+            tuple(design["particles"]),
+        )
+
+    def shape(self, points: int) -> str:
+        return f"{plural(len(self.scenarios), 'scenario')} x {plural(points, 'world')}"
+
+    def summary(self, points: int) -> str:
+        return (
+            f"robustness of {len(self.scenarios)} scenarios ({', '.join(self.scenarios)}) "
+            f"against the reference `{self.reference}` across {plural(points, 'world')} "
+            f"drawn by weight from the posterior in `{self.posterior}` "
+            f"(parameters {', '.join(self.parameters)})"
+        )
+
+    def report(self, manifest: dict, runs: pd.DataFrame, parts: pd.DataFrame) -> Any:
+        """The robustness report's sections (see `clustersim.experiment.robustness_report`)."""
+        from clustersim.experiment.robustness_report import robustness_sections
+
+        return robustness_sections(self, runs)
+
+
+Design = Compare | Sweep | Robustness
+KINDS: dict[str, type[Compare] | type[Sweep] | type[Robustness]] = {
+    "compare": Compare,
+    "sweep": Sweep,
+    "robustness": Robustness,
+}
 
 
 def design_of(manifest: dict[str, Any]) -> Design:
@@ -186,7 +325,7 @@ class Experiment:
     description: str
     seed: int
     replications: int
-    scenarios: dict[str, Parameters]  # compare: one per scenario; sweep: the base as "sweep"
+    scenarios: dict[str, Parameters]  # compare, robustness: one per scenario; sweep: the base
     reference: str  # the scenario others are tested against
     design: Design
 
@@ -209,9 +348,13 @@ class Experiment:
 
     @cached_property
     def replication_seeds(self) -> list[int]:
-        """One seed per replication, shared by every scenario and point."""
-        children = np.random.SeedSequence(self.seed).spawn(self.replications)
-        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+        """One seed per replication spawned from the root seed (a compare's and a sweep's)."""
+        return spawned_seeds(np.random.SeedSequence(self.seed), self.replications)
+
+    @cached_property
+    def point_seeds(self) -> list[list[int]]:
+        """Per design point, one seed per replication, shared by every scenario."""
+        return self.design.seeds(self.seed, len(self.points), self.replications)
 
     def runs(self) -> list[RunSpec]:
         """Every run of the experiment, in a fixed order with deterministic ids."""
@@ -220,7 +363,7 @@ class Experiment:
         for scenario, base in self.scenarios.items():
             for point, values in enumerate(records):
                 params = base.replace(**values).as_dict() if values else base.as_dict()
-                for rep, seed in enumerate(self.replication_seeds):
+                for rep, seed in enumerate(self.point_seeds[point]):
                     run_id = self.design.run_id(scenario, point, rep)
                     runs.append(RunSpec(run_id, scenario, point, rep, seed, params))
         return runs
@@ -233,6 +376,7 @@ class Experiment:
             "seeds": self.replication_seeds,
             "scenarios": {k: v.as_dict() for k, v in self.scenarios.items()},
             "points": self.points.to_dict("records"),
+            **self.design.fingerprint(),
         }
         text = json.dumps(plan, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -251,6 +395,7 @@ class Experiment:
             "levels": design["levels"],
             "points": len(self.points),
             "runs": len(self.points) * len(self.scenarios) * self.replications,
+            **{key: value for key, value in design.items() if key not in DESCRIBED},
         }
 
 
@@ -277,21 +422,138 @@ def load_experiment(path: str | Path) -> Experiment:
         "seed": seed,
         "replications": replications,
     }
-    read = _compare if KINDS[kind] is Compare else _sweep
+    read = {"compare": _compare, "sweep": _sweep, "robustness": _robustness}[kind]
     return read(path, doc, months, common)
 
 
 def _compare(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
-    scenarios = _scenarios(path, doc, months)
+    scenarios = _scenarios(path, doc, months, "compare")
     _check_size(path, len(scenarios), "scenarios", common["replications"])
+    reference = _reference(path, doc, scenarios)
+    design = Compare(tuple(scenarios), reference)
+    return Experiment(**common, scenarios=scenarios, reference=reference, design=design)
+
+
+def _reference(path: Path, doc: dict, scenarios: dict[str, Parameters]) -> str:
+    """The scenario others are compared with: the file's `reference`, else the first."""
     reference = _string(path, doc, "reference", default=next(iter(scenarios)))
     if reference not in scenarios:
         raise ConfigError(
             path,
             f"reference {reference!r} is not one of the scenarios ({', '.join(scenarios)})",
         )
-    design = Compare(tuple(scenarios), reference)
+    return reference
+
+
+def _robustness(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
+    scenarios = _scenarios(path, doc, months, "robustness")
+    reference = _reference(path, doc, scenarios)
+    draws = _integer(path, doc, "draws", low=1, required=True)
+    _check_size(path, len(scenarios) * draws, "scenario-worlds", common["replications"])
+    folder, weights, columns = _posterior(path, doc)
+    particles = resample(weights, draws, common["seed"])
+    parameters = tuple(columns)
+    worlds = tuple(tuple(columns[name][i] for name in parameters) for i in particles)
+    design = Robustness(
+        tuple(scenarios),
+        reference,
+        str(folder),
+        _file_sha256(folder / POSTERIOR_FILE),
+        parameters,
+        worlds,
+        tuple(int(i) for i in particles),
+    )
+    for d, world in enumerate(worlds):
+        values = dict(zip(parameters, world, strict=True))
+        for name, base in scenarios.items():
+            try:
+                base.replace(**values)
+            except ParameterError as exc:
+                raise ConfigError(
+                    path,
+                    f"world {d} (posterior particle {particles[d]}) is invalid in scenario "
+                    f"{name}: {exc}",
+                    "posterior",
+                ) from None
     return Experiment(**common, scenarios=scenarios, reference=reference, design=design)
+
+
+def resample(weights: np.ndarray, draws: int, seed: int) -> np.ndarray:
+    """`draws` particle indices drawn with replacement in proportion to `weights`.
+
+    Deterministic for a seed, from a generator of its own: the same experiment draws
+    the same worlds. A particle of weight 0 is never drawn.
+    """
+    rng = np.random.default_rng([RESAMPLE_STREAM, seed])
+    return rng.choice(len(weights), size=draws, replace=True, p=weights / weights.sum())
+
+
+def _posterior(path: Path, doc: dict) -> tuple[Path, np.ndarray, dict[str, list[Any]]]:
+    """The posterior folder the file names, its particles' weights and their values by
+    parameter, each value checked and of the parameter's type."""
+    if "posterior" not in doc:
+        raise ConfigError(
+            path, 'a robustness experiment needs posterior = "<folder with posterior.parquet>"'
+        )
+    named = _string(path, doc, "posterior", default="")
+    folder = (path.parent / named).resolve()
+    file = folder / POSTERIOR_FILE
+    if not file.is_file():
+        raise ConfigError(
+            path,
+            f"posterior = {named!r}: no {POSTERIOR_FILE} in {folder}; give the folder a "
+            "calibration wrote (relative to the experiment file)",
+        )
+    try:
+        frame = pd.read_parquet(file)
+    except (OSError, ValueError) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigError(path, f"posterior {file}: cannot be read ({why})") from None
+    return folder, _weights(path, file, frame), _particles(path, file, frame)
+
+
+def _weights(path: Path, file: Path, frame: pd.DataFrame) -> np.ndarray:
+    """The particles' weights; refused unless finite, >= 0 and not all 0."""
+    if WEIGHT not in frame.columns:
+        raise ConfigError(path, f"posterior {file}: has no {WEIGHT} column (particle weights)")
+    weights = pd.to_numeric(frame[WEIGHT], errors="coerce").to_numpy(dtype=float)
+    if len(frame) == 0 or not np.isfinite(weights).all() or (weights < 0).any():
+        raise ConfigError(
+            path, f"posterior {file}: needs particles with finite weights >= 0, one per row"
+        )
+    if weights.sum() <= 0:
+        raise ConfigError(path, f"posterior {file}: every weight is 0; no particle can be drawn")
+    return weights
+
+
+def _particles(path: Path, file: Path, frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each parameter column's values, checked; a column or value no parameter takes is refused."""
+    known = specs()
+    parameters = [c for c in frame.columns if c != WEIGHT]
+    if not parameters:
+        raise ConfigError(path, f"posterior {file}: has no parameter column besides {WEIGHT}")
+    for name in parameters:
+        if name not in known:
+            raise ConfigError(
+                path,
+                f"posterior {file}: column {name!r} is not a parameter"
+                f"{_suggest(str(name), list(known))}",
+            )
+    return {name: _column(path, file, name, frame[name].tolist()) for name in parameters}
+
+
+def _column(path: Path, file: Path, name: str, values: list[Any]) -> list[Any]:
+    checked = []
+    for row, value in enumerate(values):
+        try:
+            checked.append(check_value(name, value))
+        except ParameterError as exc:
+            raise ConfigError(path, f"posterior {file}: particle {row}: {exc}") from None
+    return checked
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _sweep(path: Path, doc: dict, months: Any, common: dict) -> Experiment:
@@ -418,10 +680,10 @@ def _dimensions(
 SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
-def _scenarios(path: Path, doc: dict, months: Any) -> dict[str, Parameters]:
+def _scenarios(path: Path, doc: dict, months: Any, kind: str) -> dict[str, Parameters]:
     table = doc.get("scenarios")
     if not isinstance(table, dict) or not table:
-        raise ConfigError(path, 'a compare needs a [scenarios] table: name = "config.toml"')
+        raise ConfigError(path, f'a {kind} needs a [scenarios] table: name = "config.toml"')
     for name in table:
         if not SCENARIO_NAME.fullmatch(name):
             raise ConfigError(
@@ -461,6 +723,9 @@ def _check(path: Path, name: str, value: Any) -> Any:
     except ParameterError as exc:
         raise ConfigError(path, str(exc)) from None
 
+
+# The fields every design describes; a design's others (a posterior's) follow them.
+DESCRIBED = ("kind", "method", "scenarios", "reference", "dimensions", "samples", "levels")
 
 MAX_RUNS = 100_000  # about a day of work on a laptop; the design alone must fit in memory
 
