@@ -158,7 +158,12 @@ def spread(values: Sequence[float]) -> tuple[float, float, float]:
     return (float(np.median(x)), float(low), float(high))
 
 
-SUMMARY_OUTCOMES = ("delta_s36", "delta_collaboration_months", "eur_per_additional_survivor")
+SUMMARY_OUTCOMES = (
+    "delta_s36",
+    "delta_collaboration_months",
+    "delta_spent_eur",
+    "eur_per_additional_survivor",
+)
 
 
 def policy_summary(effects: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:

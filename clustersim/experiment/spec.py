@@ -293,7 +293,7 @@ class Robustness:
         """The robustness report's sections (see `clustersim.experiment.robustness_report`)."""
         from clustersim.experiment.robustness_report import robustness_sections
 
-        return robustness_sections(self, runs)
+        return robustness_sections(self, manifest, runs)
 
 
 Design = Compare | Sweep | Robustness
