@@ -31,7 +31,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from clustersim import formatting
-from clustersim.experiment import analysis
+from clustersim.experiment import analysis, frontier
 from clustersim.experiment.spec import Compare, Design, Sweep, design_of
 from clustersim.experiment.store import ResultStore, StoreError, read_table
 from clustersim.formatting import (
@@ -570,7 +570,8 @@ def sweep_sections(
             f"Sensitivity indices of this {design.method} design: `clustersim sensitivity "
             "RESULTS` writes them to RESULTS/sensitivity/."
         )
-    markdown += METHOD_NOTES
+    frontier_blocks, frontier_line = _frontier(runs, manifest, params)
+    markdown += frontier_blocks + METHOD_NOTES
     if few:
         terminal = ["", "Outcomes per design point (means over replications)", outcomes]
     else:
@@ -579,7 +580,15 @@ def sweep_sections(
             f"Outcomes over the {len(order)} design points (means over replications)",
             _outcome_ranges(table, points, params),
         ]
-    return Sections(markdown, terminal)
+    return Sections(markdown, terminal + frontier_line)
+
+
+def _frontier(runs: pd.DataFrame, manifest: dict, params: list[str]) -> tuple[list[Block], list]:
+    """The cost-effectiveness frontier and its terminal line, when the sweep varies a lever."""
+    if not frontier.varies_levers(params) or frontier.COST not in runs:
+        return [], []
+    table, blocks = frontier.frontier_section(runs, pd.DataFrame(manifest["points"]), params)
+    return blocks, ["", frontier.headline(table)]
 
 
 def point_outcomes(
