@@ -7,7 +7,8 @@ defines them. A setting is efficient when no other spends no more and achieves a
 least as much, one of the two strictly (`efficient_mask`). Its spending and outcome
 are means over replications with their t-intervals (`analysis.outcome_means`); the
 frontier is drawn through the means, so a setting just off it may not differ from one
-on it by more than the dice: read the intervals.
+on it by more than the dice, and the best of many noisy means is biased upwards (the
+winner's curse): read the intervals, and confirm a chosen setting with fresh seeds.
 
 `frontier_blocks` gives the report's section (shown by `report.sweep_sections` when a
 sweep varies a lever) and `write_frontier` writes RESULTS/frontier.md and frontier.png
@@ -136,7 +137,9 @@ def frontier_blocks(table: pd.DataFrame, parameters: Sequence[str], merged: int 
         "over its replications. A setting is efficient when no other setting spends no more "
         "and achieves at least as much, one of the two strictly; the line joins the "
         "efficient settings. Bars and brackets are 95 % t-intervals over replications: "
-        "settings whose intervals overlap may not truly differ. "
+        "settings whose intervals overlap may not truly differ, and of many settings measured "
+        "with few replications, those that look best are partly lucky; re-run them with "
+        "fresh seeds before relying on one. "
         f"{NOT_APPLICABLE} marks a setting of a lever that is switched off there.",
     ]
     if merged:
