@@ -166,6 +166,20 @@ SUMMARY_OUTCOMES = (
 )
 
 
+SUMMARY_COLUMNS = [
+    "scenario",
+    "worlds",
+    *(f"{o}_{k}" for o in SUMMARY_OUTCOMES for k in ("median", "q05", "q95")),
+    "eur_worlds",
+    "helps",
+    "share_helps",
+    "share_low",
+    "share_high",
+    "regret_mean",
+    "regret_max",
+]
+
+
 def policy_summary(effects: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Per policy, over worlds: its effects' spread, how often it helps, and its regret.
 
@@ -190,7 +204,7 @@ def policy_summary(effects: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.
         row |= {"helps": helps, "share_helps": share, "share_low": low, "share_high": high}
         row |= {"regret_mean": group["regret_s36"].mean(), "regret_max": group["regret_s36"].max()}
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def regret_summary(effects: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -201,6 +215,9 @@ def regret_summary(effects: pd.DataFrame, reference: str) -> pd.DataFrame:
     (regret 0; a tie counts for each). The reference's regret in a world is the best
     policy's gain there, or 0 if none gains.
     """
+    columns = ["scenario", "worlds", "regret_mean", "regret_max", "best"]
+    if effects.empty:
+        return pd.DataFrame(columns=columns)
     per_world = effects.pivot(index="point", columns="scenario", values="delta_s36")
     per_world = per_world[list(pd.unique(effects["scenario"]))]
     defined = per_world.dropna(how="all")
@@ -218,7 +235,7 @@ def regret_summary(effects: pd.DataFrame, reference: str) -> pd.DataFrame:
         }
         for name, values in regret.items()
     ]
-    return pd.DataFrame(rows, columns=["scenario", "worlds", "regret_mean", "regret_max", "best"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def parameter_columns(effects: pd.DataFrame) -> list[str]:
