@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from clustersim.config import ConfigError, did_you_mean
+from clustersim.experiment.spec import Robustness
 from clustersim.formatting import Table, markdown, markdown_table, percent
 
 MIN_WORLDS = 20  # PRIM peels 5 % of the worlds at a time: fewer than 20 cannot be peeled
@@ -150,9 +151,10 @@ def _significant_box(x: pd.DataFrame, y: np.ndarray, min_coverage: float) -> Box
     """PRIM's densest box with enough coverage, its insignificant bounds let go."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="ipyparallel not installed")
+        warnings.filterwarnings("ignore", message="The inplace keyword")  # EMA 2.5 on pandas 3
         from ema_workbench.analysis.prim import Prim
 
-    prim = Prim(x, y, threshold=_EMA_THRESHOLD, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
+        prim = Prim(x, y, threshold=_EMA_THRESHOLD, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
     box = prim.find_box()
     trajectory = box.peeling_trajectory
     candidates = trajectory[(trajectory["res_dim"] > 0) & (trajectory["coverage"] >= min_coverage)]
@@ -316,43 +318,51 @@ def _bounds(box: Box, inputs: pd.DataFrame) -> Table:
 MARK = "<!-- written by clustersim discover; it rewrites this file -->"
 
 
-def discover_results(root: Path, policy: str, min_coverage: float = MIN_COVERAGE) -> Path:
-    """Write RESULTS/discover-<policy>.md for a robustness experiment's folder; return it."""
+def discover_results(
+    root: Path, policy: str, min_coverage: float = MIN_COVERAGE
+) -> tuple[str, Path]:
+    """Write RESULTS/discover-<policy>.md for a robustness results folder.
+
+    Returns the Markdown written and where.
+    """
+    from clustersim.experiment.robustness import draw_effects
+
     root = Path(root)
     design = _robustness_design(root)
-    policies = [s for s in design["scenarios"] if s != design["reference"]]
+    policies = [s for s in design.scenarios if s != design.reference]
     if policy not in policies:
         hint = did_you_mean(policy, policies) or "choices: " + ", ".join(policies)
         raise ConfigError(root, f"--policy {policy}: not a policy of this experiment; {hint}")
-    from clustersim.experiment.robustness import draw_effects
-
     effects = draw_effects(root)
-    inputs = [p for p in design["parameters"] if p in effects.columns]
     rows = effects[effects["scenario"] == policy]
-    lines = markdown(
-        [
-            f"# Where {policy} fails to help",
-            how_chosen(min_coverage, design["reference"]),
-            *policy_blocks(rows, policy, inputs, min_coverage, design["reference"]),
-        ]
+    blocks = policy_blocks(rows, policy, list(design.parameters), min_coverage, design.reference)
+    text = "\n".join(
+        markdown(
+            [f"# Where {policy} fails to help", how_chosen(min_coverage, design.reference), *blocks]
+        )
     )
     path = root / f"discover-{policy}.md"
-    _write_own(path, "\n".join([MARK, *lines]))
-    return path
+    _write_own(path, f"{MARK}\n{text}")
+    return text, path
 
 
-def _robustness_design(root: Path) -> dict:
+def report_section(design: Robustness, effects: pd.DataFrame) -> list[str]:
+    """`discovery_section` in the shape of the robustness report's EXTRA_SECTIONS."""
+    policies = [s for s in design.scenarios if s != design.reference]
+    return discovery_section(effects, policies, list(design.parameters), reference=design.reference)
+
+
+def _robustness_design(root: Path) -> Robustness:
     """The design of a robustness experiment's results folder, or a one-line error."""
+    from clustersim.experiment.spec import design_of
     from clustersim.experiment.store import ResultStore
 
-    design = ResultStore.existing(root).read_manifest().get("design", {})
-    if design.get("kind") != "robustness":
+    design = design_of(ResultStore.existing(root).read_manifest())
+    if not isinstance(design, Robustness):
         raise ConfigError(
             root,
-            (
-                f"is the results of a {design.get('kind') or 'compare'}, not of a robustness "
-                "experiment; give the folder that `clustersim robustness` wrote"
-            ),
+            f"holds the results of a {design.kind}, not of a robustness experiment; "
+            "give the folder that `clustersim robustness` wrote",
         )
     return design
 
