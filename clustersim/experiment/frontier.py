@@ -149,6 +149,7 @@ def frontier_blocks(table: pd.DataFrame, parameters: Sequence[str], merged: int 
             'earlier point (a `method = "levers"` design does not make them).'
         )
     blocks.append(Plot("frontier.png", "Cost-effectiveness frontier", partial(plot, table)))
+    blocks += _without_levers(table)
     for outcome, label in OUTCOMES.items():
         efficient = table[table[f"efficient_{outcome}"]]
         blocks += [
@@ -157,6 +158,20 @@ def frontier_blocks(table: pd.DataFrame, parameters: Sequence[str], merged: int 
             efficient_table(efficient, parameters, outcome),
         ]
     return blocks
+
+
+def _without_levers(table: pd.DataFrame) -> list[Block]:
+    """What the setting with every swept lever off achieved, to read the others against."""
+    switches = [s for s in designs.LEVER_SWITCHES.values() if s in table]
+    off = ~table[switches].astype(bool).any(axis=1).to_numpy()
+    if not switches or not off.any():
+        return []
+    point, r = next(table[off].iterrows())
+    achieved = "; ".join(
+        f"{label} {interval(r[o], r[f'{o}_low'], r[f'{o}_high'], '.2f')}"
+        for o, label in OUTCOMES.items()
+    )
+    return [f"With every swept lever off (point {point}), for {eur(r[COST])}: {achieved}."]
 
 
 def efficient_table(table: pd.DataFrame, parameters: Sequence[str], outcome: str) -> Table:
