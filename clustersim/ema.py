@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -142,14 +142,19 @@ def sweep_parameters(experiment: Path | str) -> list:
     return found
 
 
-def config_constants(config: Path | str) -> list:
-    """EMA Constants for every value a clustersim config sets apart from the defaults."""
+def config_constants(config: Path | str, varied: Iterable[str] = ()) -> list:
+    """EMA Constants for every value a clustersim config sets apart from the defaults.
+
+    `varied`: names the EMA model sets itself (its uncertainties and levers), left out,
+    for EMA refuses a name that is both a constant and varied.
+    """
     with _quiet_import():
         from ema_workbench import Constant
 
     defaults = Parameters().as_dict()
     values = load_config(config).parameters.as_dict()
-    return [Constant(k, v) for k, v in values.items() if v != defaults[k]]
+    skip = set(varied)
+    return [Constant(k, v) for k, v in values.items() if v != defaults[k] and k not in skip]
 
 
 # ---------------------------------------------------- clustersim results for EMA

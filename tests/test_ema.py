@@ -43,8 +43,7 @@ def ema_model(small: Path, seeds: list[int]) -> ema.ReplicatorModel:
     model = ema.ReplicatorModel("cluster", function=cema.cluster_model)
     model.uncertainties = [ema.RealParameter("initiation_rate", 0.01, 0.1)]
     model.levers = [ema.BooleanParameter("quick_win")]
-    varied = {"initiation_rate", "quick_win"}
-    model.constants = [c for c in cema.config_constants(small) if c.name not in varied]
+    model.constants = cema.config_constants(small, varied=("initiation_rate", "quick_win"))
     model.outcomes = cema.outcomes()
     model.replications = [{"seed": seed} for seed in seeds]
     return model
