@@ -67,12 +67,15 @@ def efficient_mask(cost: Sequence[float], outcome: Sequence[float]) -> np.ndarra
             f"cost and outcome must be flat and of equal length, got shapes {c.shape} and {o.shape}"
         )
     known = ~(np.isnan(c) | np.isnan(o))
-    # [j, i]: point j dominates point i
-    no_more = c[:, None] <= c[None, :]
-    at_least = o[:, None] >= o[None, :]
-    better = (c[:, None] < c[None, :]) | (o[:, None] > o[None, :])
-    dominated = (no_more & at_least & better & known[:, None]).any(axis=0)
-    return known & ~dominated
+    # Undominated: the best outcome among equal spending, and better than anything cheaper.
+    # Sorting by spending keeps this O(n log n), for sweeps of many points.
+    frame = pd.DataFrame({"cost": c[known], "outcome": o[known]})
+    best_at_cost = frame.groupby("cost")["outcome"].max()
+    best_cheaper = best_at_cost.cummax().shift(1, fill_value=-np.inf)
+    top = frame["outcome"] == frame["cost"].map(best_at_cost)
+    efficient = np.zeros(len(c), dtype=bool)
+    efficient[known] = (top & (frame["outcome"] > frame["cost"].map(best_cheaper))).to_numpy()
+    return efficient
 
 
 def varies_levers(parameters: Sequence[str]) -> bool:
