@@ -29,10 +29,10 @@ import pandas as pd
 import pyabc
 
 from clustersim.experiment.abc_plan import AbcPlan
-from clustersim.experiment.abc_sampler import EngineSampler, model_seed
+from clustersim.experiment.abc_sampler import EngineSampler, interrupt_deferred, model_seed
 from clustersim.experiment.engine import Engine
 from clustersim.experiment.store import StoreError
-from clustersim.experiment.validation import TARGETS, Target, pattern_statistics
+from clustersim.experiment.validation import Target, pattern_statistics
 from clustersim.parameters import Parameters
 from clustersim.provenance import model_sha256
 from clustersim.run import simulate
@@ -61,12 +61,12 @@ class ParticleModel:
 
 @dataclass(frozen=True)
 class TargetDistance:
-    """Root of the summed squared misses of the fitted targets; pyabc's x_0 is not needed."""
+    """pyabc's distance: `target_distance` to these targets (x_0 is unused: the ranges are)."""
 
-    statistics: tuple[str, ...]
+    targets: tuple[Target, ...]
 
     def __call__(self, x: dict[str, float], x_0: dict[str, float]) -> float:
-        return target_distance(x, tuple(t for t in TARGETS if t.statistic in self.statistics))
+        return target_distance(x, self.targets)
 
 
 def target_distance(means: dict[str, float], targets: tuple[Target, ...]) -> float:
@@ -92,18 +92,23 @@ def prior(plan: AbcPlan) -> pyabc.Distribution:
     return pyabc.Distribution(**rvs)
 
 
-def make_abc(plan: AbcPlan, engine: Engine) -> pyabc.ABCSMC:
-    """The ABC-SMC set up for the plan, sampling through the engine."""
+def make_abc(plan: AbcPlan, engine: Engine, initial_epsilon: float | str) -> pyabc.ABCSMC:
+    """The ABC-SMC set up for the plan, sampling through the engine.
+
+    `initial_epsilon` is the first threshold of this invocation: inf for a new run
+    (generation 0 takes the prior draws as they come); "from_sample" when continuing,
+    so the threshold is the median of the last stored generation, as it would have been.
+    """
     model = ParticleModel(
         plan.base.as_dict(), tuple(d.name for d in plan.priors if d.integer), plan.replications
     )
     return pyabc.ABCSMC(
         model,
         prior(plan),
-        TargetDistance(tuple(t.statistic for t in plan.split.fitted)),
+        TargetDistance(plan.split.fitted),
         population_size=plan.population,
         sampler=EngineSampler(engine, plan.seed, plan.batch),
-        eps=pyabc.MedianEpsilon(initial_epsilon=np.inf),
+        eps=pyabc.MedianEpsilon(initial_epsilon=initial_epsilon),
     )
 
 
@@ -112,16 +117,18 @@ def sample_posterior(plan: AbcPlan, out: Path, engine: Engine) -> pyabc.History:
     out = Path(out)
     state = _claim(plan, out)
     database = f"sqlite:///{(out / DATABASE).resolve()}"
-    abc = make_abc(plan, engine)
     done = _generations_done(out)
-    if state.get("finished"):
+    if state.get("finished") or done >= plan.generations:  # interrupted while finishing
+        _write_state(out, {**state, "finished": True})
         return pyabc.History(database, _id=1)
     if done:
+        abc = make_abc(plan, engine, "from_sample")
         abc.load(database, 1)
     else:
         (out / DATABASE).unlink(missing_ok=True)  # no generation finished: start afresh
+        abc = make_abc(plan, engine, np.inf)
         abc.new(database, {})
-    with np.errstate(invalid="ignore"):  # pyabc compares inf - inf after generation 0
+    with interrupt_deferred(), np.errstate(invalid="ignore"):  # pyabc: inf - inf after t = 0
         history = abc.run(
             minimum_epsilon=plan.minimum_epsilon, max_nr_populations=plan.generations - done
         )

@@ -14,6 +14,8 @@ unbiased sample, since which particles are kept does not depend on how long they
 from __future__ import annotations
 
 import random
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
@@ -27,6 +29,31 @@ from pyabc.sampler import Sampler
 from clustersim.experiment.engine import Engine
 
 _model_seed: int | None = None  # the seed of the particle a worker is evaluating now
+_interrupted = threading.Event()  # Ctrl-C seen while sampling, raised at a safe point
+POLL_SECONDS = 0.2  # how often the sampler looks for a Ctrl-C while particles run
+
+
+@contextmanager
+def interrupt_deferred() -> Iterator[None]:
+    """Ctrl-C inside the block is noted, then raised where the sampler checks for it.
+
+    A KeyboardInterrupt raised wherever the signal lands can land in a finalizer (one of
+    SQLAlchemy's, say), where Python prints and swallows it and sampling goes on. Noted
+    instead, it stops the sampler between two particles, or at the end of the block.
+    """
+    _interrupted.clear()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: _interrupted.set())
+    try:
+        yield
+        _raise_if_interrupted()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _raise_if_interrupted() -> None:
+    if _interrupted.is_set():
+        _interrupted.clear()
+        raise KeyboardInterrupt
 
 
 def particle_seeds(seed: int, t: int, index: int) -> tuple[int, np.ndarray]:
@@ -104,7 +131,8 @@ class EngineSampler(Sampler):
                     future = self.executor.submit(evaluate_batch, payload, self.seed, t, indices)
                     in_flight[future] = indices
                     submitted = indices[-1] + 1
-                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                finished, _ = wait(list(in_flight), POLL_SECONDS, return_when=FIRST_COMPLETED)
+                _raise_if_interrupted()
                 for future in finished:
                     results.update(zip(in_flight.pop(future), future.result(), strict=True))
         finally:
