@@ -29,6 +29,7 @@ from pyabc.sampler import Sampler
 from clustersim.experiment.engine import Engine
 
 _model_seed: int | None = None  # the seed of the particle a worker is evaluating now
+_one_at_a_time = threading.Lock()  # numpy's global generator is per process, not per thread
 _interrupted = threading.Event()  # Ctrl-C seen while sampling, raised at a safe point
 POLL_SECONDS = 0.2  # how often the sampler looks for a Ctrl-C while particles run
 
@@ -89,8 +90,8 @@ def evaluate_batch(simulate_one: bytes, seed: int, t: int, indices: list[int]) -
     """Run pyabc's `simulate_one` (cloudpickled) once per particle index, each seeded."""
     simulate = cloudpickle.loads(simulate_one)
     particles = []
-    for index in indices:
-        with _evaluating(*particle_seeds(seed, t, index)):
+    for index in indices:  # a Dask worker's threads share the global generators: take turns
+        with _one_at_a_time, _evaluating(*particle_seeds(seed, t, index)):
             particles.append(simulate())
     return particles
 
@@ -151,7 +152,7 @@ class EngineSampler(Sampler):
     def stop(self) -> None:
         """Shut the executor down without waiting for particles no one needs."""
         if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor.shutdown(wait=False)  # what ran past the cut-off was cancelled
             self.executor = None
 
     def __getstate__(self) -> dict[str, Any]:  # pyabc may pickle its sampler; not the pool
