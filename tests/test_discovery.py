@@ -164,3 +164,15 @@ def test_discover_refuses_what_is_not_a_robustness_folder(tmp_path):
         run_experiment(experiment, out, engine, progress=False)
     for folder, says in ((out, "not of a robustness experiment"), (tmp_path, "manifest.json")):
         assert_one_line_error(clustersim("discover", folder, "--policy", "quick_win"), says)
+
+
+def test_the_robustness_report_section_covers_every_policy(robustness_results):
+    from clustersim.experiment.discovery import report_section
+    from clustersim.experiment.robustness import draw_effects
+    from clustersim.experiment.spec import design_of
+    from clustersim.experiment.store import ResultStore
+
+    design = design_of(ResultStore.existing(robustness_results).read_manifest())
+    blocks = report_section(design, draw_effects(robustness_results))
+    assert "### quick_win" in blocks and "### same" in blocks and "### baseline" not in blocks
+    assert any("than baseline's" in b for b in blocks)
