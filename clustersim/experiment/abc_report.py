@@ -36,7 +36,7 @@ from clustersim.experiment.abc_plan import AbcPlan
 from clustersim.experiment.engine import Engine, Outcome, run_experiment
 from clustersim.experiment.spec import WEIGHT, load_experiment
 from clustersim.experiment.validation import BY_STATISTIC, statistics_by_run
-from clustersim.formatting import Table, markdown_table, number
+from clustersim.formatting import Table, markdown_table, number, text_table
 
 POSTERIOR = "posterior.parquet"
 SUMMARY = "abc.json"
@@ -180,40 +180,11 @@ def abc_markdown(summary: dict[str, Any]) -> str:
         "",
         "## Generations",
         "",
-        markdown_table(
-            Table(
-                ["generation", "epsilon", "evaluations", "acceptance", "ESS", "wall (s)"],
-                [
-                    [
-                        str(g["generation"]),
-                        number(g["epsilon"], ".3g"),
-                        str(g["evaluations"]),
-                        number(100 * g["acceptance_rate"], ".1f", suffix=" %"),
-                        number(g["effective_sample_size"], ".1f"),
-                        number(g["wall_seconds"], ".1f"),
-                    ]
-                    for g in gens
-                ],
-            )
-        ),
+        markdown_table(_generations_table(gens)),
         "",
         "## Posterior (final generation, weighted)",
         "",
-        markdown_table(
-            Table(
-                ["parameter", "prior range", "mean", "5-95 % interval", "interval / prior"],
-                [
-                    [
-                        p["parameter"],
-                        f"{number(p['prior'][0], '.3g')}-{number(p['prior'][1], '.3g')}",
-                        number(p["mean"], ".3g"),
-                        f"{number(p['q05'], '.3g')}-{number(p['q95'], '.3g')}",
-                        number(100 * p["interval_share_of_prior"], ".0f", suffix=" %"),
-                    ]
-                    for p in summary["parameters"]
-                ],
-            )
-        ),
+        markdown_table(_parameters_table(summary["parameters"])),
         "",
         f"![marginals]({MARGINALS})",
         "",
@@ -222,6 +193,43 @@ def abc_markdown(summary: dict[str, Any]) -> str:
         *_predictive_section(summary.get("predictive")),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _span(low: float, high: float) -> str:
+    return f"{number(low, '.3g')}-{number(high, '.3g')}"
+
+
+def _generations_table(gens: list[dict[str, Any]]) -> Table:
+    return Table(
+        ["generation", "epsilon", "evaluations", "acceptance", "ESS", "wall (s)"],
+        [
+            [
+                str(g["generation"]),
+                number(g["epsilon"], ".3g"),
+                str(g["evaluations"]),
+                number(100 * g["acceptance_rate"], ".1f", suffix=" %"),
+                number(g["effective_sample_size"], ".1f"),
+                number(g["wall_seconds"], ".1f"),
+            ]
+            for g in gens
+        ],
+    )
+
+
+def _parameters_table(parameters: list[dict[str, Any]]) -> Table:
+    return Table(
+        ["parameter", "prior range", "mean", "5-95 % interval", "interval / prior"],
+        [
+            [
+                p["parameter"],
+                _span(*p["prior"]),
+                number(p["mean"], ".3g"),
+                _span(p["q05"], p["q95"]),
+                number(100 * p["interval_share_of_prior"], ".0f", suffix=" %"),
+            ]
+            for p in parameters
+        ],
+    )
 
 
 def _predictive_section(rows: list[dict[str, Any]] | None) -> list[str]:
@@ -241,7 +249,7 @@ def _predictive_section(rows: list[dict[str, Any]] | None) -> list[str]:
                     [
                         r["statistic"],
                         r["scenario"],
-                        f"{number(r['range'][0], '.3g')}-{number(r['range'][1], '.3g')}",
+                        _span(*r["range"]),
                         f"{r['met']} of {r['draws']} ({r['defined']} defined)",
                         number(100 * r["share_met"], ".0f", suffix=" %"),
                     ]
@@ -313,14 +321,12 @@ def write_results(
 
 
 def _terminal(summary: dict[str, Any]) -> str:
-    from clustersim.formatting import text_table
-
     rows = [
         [
             p["parameter"],
             number(p["mean"], ".3g"),
-            f"{number(p['q05'], '.3g')}-{number(p['q95'], '.3g')}",
-            f"{number(p['prior'][0], '.3g')}-{number(p['prior'][1], '.3g')}",
+            _span(p["q05"], p["q95"]),
+            _span(*p["prior"]),
         ]
         for p in summary["parameters"]
     ]
