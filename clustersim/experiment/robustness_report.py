@@ -77,7 +77,8 @@ def _what_a_world_is(design: Robustness, replications: int) -> str:
         f"draw from that posterior: a particle resampled by weight, whose values of "
         f"{', '.join(f'`{p}`' for p in design.parameters)} replace the scenarios' own. "
         f"This experiment drew {plural(design.draws, 'world')} ({distinct} distinct "
-        f"particles) from `{design.posterior}` and ran every scenario "
+        f"particles; worlds that share a particle differ only in their seeds) from "
+        f"`{design.posterior}` and ran every scenario "
         f"{plural(replications, 'time')} in each world. Within a world, replication r of "
         "every scenario shares its seed (common random numbers), so a policy's effect in "
         "that world is the mean of its paired differences to "
@@ -200,7 +201,8 @@ def _worlds_section(design: Robustness, worlds: pd.DataFrame) -> list[Block]:
     rows = []
     for name in design.parameters:
         median, low, high = spread(worlds[name].astype(float))
-        rows.append([f"`{name}`", interval(median, low, high, ".4g"), f"{worlds[name].nunique()}"])
+        spec = ",.0f" if abs(median) >= 1000 else ".4g"  # euros in full, not 5.6e+04
+        rows.append([f"`{name}`", interval(median, low, high, spec), f"{worlds[name].nunique()}"])
     return [
         "### The worlds",
         f"The posterior's parameters over the {plural(design.draws, 'world')} drawn "
