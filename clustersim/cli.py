@@ -136,10 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_sensitivity(sub)
     _add_export(sub)
+    _add_discover(sub)
     _add_dashboard(sub)
     _add_validate_model(sub)
     _add_calibrate(sub)
     _add_explain(sub)
+    _add_frontier(sub)
     _add_params(sub)
     return parser
 
@@ -188,6 +190,11 @@ def _add_experiments(sub: argparse._SubParsersAction) -> None:
     for kind, text, report_after in (
         ("compare", "run every scenario x replication of a comparison, then report", True),
         ("sweep", "run every design point x replication of a parameter sweep", False),
+        (
+            "robustness",
+            "run every scenario x world drawn from a posterior x replication, then report",
+            True,
+        ),
     ):
         exp = sub.add_parser(
             kind,
@@ -207,7 +214,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
         description="Write RESULTS/report/report.md with figures and print "
         "the summary table (survival, formation, causes, log-rank).",
     )
-    report.add_argument("results", type=Path, help="results folder of compare or sweep")
+    report.add_argument("results", type=Path, help="results folder of compare, sweep or robustness")
     report.set_defaults(handler=_report)
 
 
@@ -234,16 +241,61 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
 def _add_export(sub: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export",
-        help="tidy CSV files for spreadsheets",
-        description="Export every table of a results folder as CSV "
-        "(completed runs only), via DuckDB.",
+        help="tidy CSV files for spreadsheets, or results for EMA Workbench",
+        description="Export every table of a results folder as CSV (completed runs only), "
+        "via DuckDB; or, with --format ema, the runs as EMA Workbench's experiments and "
+        "outcomes, in a file ema_workbench.load_results reads.",
     )
     export.add_argument("results", type=Path, help="results folder")
-    export.add_argument("--csv", action="store_true", required=True, help="export as CSV")
+    form = export.add_mutually_exclusive_group(required=True)
+    form.add_argument(
+        "--csv", action="store_const", const="csv", dest="format", help="export as CSV"
+    )
+    form.add_argument("--format", choices=("csv", "ema"), help="csv, or ema (EMA Workbench)")
     export.add_argument(
-        "--out", type=Path, default=None, help="folder for the CSV files (default RESULTS/csv)"
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the CSV files (default RESULTS/csv); "
+        "for ema, the .tar.gz file (default RESULTS/ema.tar.gz)",
     )
     export.set_defaults(handler=_export)
+
+
+def _add_discover(sub: argparse._SubParsersAction) -> None:
+    discover = sub.add_parser(
+        "discover",
+        help="where a policy fails to help, across a robustness experiment's worlds (PRIM)",
+        description="PRIM scenario discovery (EMA Workbench) over the worlds of a robustness "
+        "experiment: the range of the posterior parameters where a policy fails to raise "
+        "S(36) over the reference, as a rule with its coverage and density. Prints it as "
+        "Markdown and writes RESULTS/discover-POLICY.md.",
+    )
+    discover.add_argument("results", type=Path, help="results folder of a robustness experiment")
+    discover.add_argument("--policy", required=True, help="a scenario other than the reference")
+    discover.add_argument(
+        "--min-coverage",
+        type=_share("--min-coverage"),
+        default=0.5,
+        help="the box holds at least this share of the failing worlds (default 0.5); "
+        "the densest such box on PRIM's peeling trajectory is chosen",
+    )
+    discover.set_defaults(handler=_discover)
+
+
+def _share(name: str) -> Callable[[str], float]:
+    """An argparse type: a number in (0, 1]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not 0 < value <= 1:
+            raise argparse.ArgumentTypeError(f"{name} must be in (0, 1], got {text}")
+        return value
+
+    return parse
 
 
 def _add_dashboard(sub: argparse._SubParsersAction) -> None:
@@ -318,7 +370,9 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
         "targets of the validation experiment it names and narrowed by the stated rule, then "
         "the confirmation of the closest points with fresh seeds. Writes RESULTS/ (rounds, "
         "calibration.json, chosen.toml) and prints the chosen values as a config fragment. "
-        "Re-running resumes.",
+        'A file whose [calibration] says method = "abc-smc" runs ABC-SMC (pyabc) instead: '
+        "a posterior (RESULTS/posterior.parquet, abc.md) and a predictive check of the "
+        "held-out targets. Re-running resumes.",
     )
     _add_experiment_options(calibrate, "sweep")
     calibrate.set_defaults(handler=_calibrate, kind="sweep")
@@ -348,6 +402,20 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
         help="mechanisms to switch off, comma-separated (default: all of them)",
     )
     explain.set_defaults(handler=_explain)
+
+
+def _add_frontier(sub: argparse._SubParsersAction) -> None:
+    frontier = sub.add_parser(
+        "frontier",
+        help="which lever settings buy the most for the least public money",
+        description="From a sweep over lever settings (e.g. experiments/frontier.toml), plot "
+        "mean policy spending per run against surviving partnerships and collaboration-months "
+        "per organisation, mark the efficient settings (no other spends no more and achieves "
+        "at least as much) and list them with 95 % intervals. Writes RESULTS/frontier.md and "
+        "RESULTS/frontier.png.",
+    )
+    frontier.add_argument("results", type=Path, help="results folder of a sweep over levers")
+    frontier.set_defaults(handler=_frontier)
 
 
 def _add_params(sub: argparse._SubParsersAction) -> None:
@@ -536,8 +604,12 @@ def _validate_model(args: argparse.Namespace) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> None:
+    from clustersim.experiment.abc_plan import is_abc
     from clustersim.experiment.calibration import CHOSEN, run_calibration
     from clustersim.experiment.spec import Experiment, load_experiment
+
+    if is_abc(args.experiment):  # [calibration] method = "abc-smc": pyabc, not LHS rounds
+        return _calibrate_abc(args)
 
     def run(path: Path, folder: Path, kind: str) -> tuple[Experiment, Path]:
         return _execute(
@@ -548,6 +620,32 @@ def _calibrate(args: argparse.Namespace) -> None:
     _check_out(out)
     print(run_calibration(args.experiment, out, run), end="")
     print(f"calibration written to {out}/ (the chosen values: {out / CHOSEN})", file=sys.stderr)
+
+
+def _calibrate_abc(args: argparse.Namespace) -> None:
+    """ABC-SMC calibration: resumable; the posterior in OUT/posterior.parquet."""
+    from clustersim.experiment.abc import quiet_pyabc, sample_posterior
+    from clustersim.experiment.abc_plan import read_abc_plan
+    from clustersim.experiment.abc_report import PAGE, POSTERIOR, write_results
+    from clustersim.outdir import folder_lock
+
+    plan = read_abc_plan(args.experiment)
+    out = args.out or Path("results") / plan.name
+    _check_out(out)
+    quiet_pyabc()
+    with folder_lock(out), _engine(args) as engine:
+        print(f"{plan.name}: ABC-SMC on {engine.label} -> {out}", file=sys.stderr)
+        try:
+            history = sample_posterior(plan, out, engine)
+            print(write_results(plan, out, history, engine, not args.no_progress), end="")
+        except KeyboardInterrupt:
+            print(
+                f"clustersim: interrupted; finished generations are kept in {out}; run the "
+                "same command again to resume",
+                file=sys.stderr,
+            )
+            raise
+    print(f"posterior written to {out / POSTERIOR} (diagnostics: {out / PAGE})", file=sys.stderr)
 
 
 def _explain(args: argparse.Namespace) -> None:
@@ -581,7 +679,7 @@ def _require_done(store, folder: Path) -> None:
     if not store.completed():
         raise UserError(
             f"{folder}: none of its {len(store.runs)} runs is done (per {store.status_path.name} "
-            "and data/); run the same compare or sweep command to do them"
+            "and data/); run the same experiment command to do them"
         )
 
 
@@ -595,7 +693,7 @@ def _warn_missing(store, verb: str) -> None:
         why = f", {len(damaged)} logged done but with files missing or damaged" if damaged else ""
         print(
             f"clustersim: warning: {verb} {len(done)} of {len(store.runs)} designed runs; "
-            f"{len(missing)} not done ({shown}){why}; run the same compare or sweep command "
+            f"{len(missing)} not done ({shown}){why}; run the same experiment command "
             f"to do them, then {verb.removesuffix('ed')} again",
             file=sys.stderr,
         )
@@ -619,13 +717,33 @@ def _export(args: argparse.Namespace) -> None:
     from clustersim.experiment.export import export_csv
     from clustersim.experiment.store import ResultStore
 
-    out = args.out or args.results / "csv"
     store = ResultStore.existing(args.results)
     _require_done(store, args.results)
+    if args.format == "ema":
+        _export_ema(args, store)
+        return
+    out = args.out or args.results / "csv"
     counts = export_csv(store, out)
     for table, rows in counts.items():
         print(f"{out / (table + '.csv')}: {rows} rows")
     _warn_missing(store, "exported")
+
+
+def _export_ema(args: argparse.Namespace, store) -> None:
+    from clustersim.ema import save_ema
+
+    out = args.out or args.results / "ema.tar.gz"
+    experiments, outcomes = save_ema(args.results, out)
+    print(f"{out}: {experiments} experiments, {outcomes} outcomes (ema_workbench.load_results)")
+    _warn_missing(store, "exported")
+
+
+def _discover(args: argparse.Namespace) -> None:
+    from clustersim.experiment.discovery import discover_results
+
+    text, path = discover_results(args.results, args.policy, args.min_coverage)
+    print(text)
+    print(f"written to {path}", file=sys.stderr)
 
 
 def _dashboard(args: argparse.Namespace) -> None:
@@ -653,6 +771,20 @@ def _check_address(host: str, port: int) -> None:
     except (OSError, UnicodeError) as exc:
         what = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UserError(f"--host {host} --port {port}: cannot listen there ({what})") from None
+
+
+def _frontier(args: argparse.Namespace) -> None:
+    from clustersim.experiment.frontier import FrontierError, write_frontier
+    from clustersim.experiment.store import ResultStore
+
+    store = ResultStore.existing(args.results)
+    _require_done(store, args.results)
+    try:
+        print(write_frontier(args.results))
+    except FrontierError as exc:
+        raise UserError(str(exc)) from None
+    print(f"frontier written to {args.results / 'frontier.md'} and frontier.png", file=sys.stderr)
+    _warn_missing(store, "reported")
 
 
 def _params(args: argparse.Namespace) -> None:

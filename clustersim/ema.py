@@ -166,12 +166,12 @@ def ema_results(root: Path) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     policy, as common random numbers make it), `policy` (the clustersim scenario) and
     `model`. outcomes: one float array per OUTCOMES name, in the same order of runs.
     """
-    from clustersim.experiment.report import PARTNERSHIP_COLUMNS, _with_run_outcomes
+    from clustersim.experiment.report import PARTNERSHIP_COLUMNS, with_run_outcomes
     from clustersim.experiment.store import ResultStore, read_table
 
     manifest = ResultStore.existing(root).read_manifest()
     runs = read_table(root, "runs")
-    runs = _with_run_outcomes(root, runs, read_table(root, "partnerships", PARTNERSHIP_COLUMNS))
+    runs = with_run_outcomes(root, runs, read_table(root, "partnerships", PARTNERSHIP_COLUMNS))
     runs = runs.sort_values(["scenario", "point", "replication"], kind="stable")
     experiments = _run_parameters(manifest, runs)
     world = runs["point"].astype(str) + "-" + runs["replication"].astype(str)

@@ -93,7 +93,7 @@ def runs_and_partnerships(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = read_table(root, "runs")
     parts = read_table(root, "partnerships", columns=PARTNERSHIP_COLUMNS)
     if not runs.empty:
-        runs = _with_run_outcomes(root, runs, parts)
+        runs = with_run_outcomes(root, runs, parts)
     return runs, parts
 
 
@@ -126,7 +126,7 @@ def _modified(path: Path) -> str:
     return f"written {pd.Timestamp(path.stat().st_mtime, unit='s'):%Y-%m-%d %H:%M} UTC"
 
 
-def _with_run_outcomes(root: Path, runs: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+def with_run_outcomes(root: Path, runs: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
     """The runs table with each run's spending by lever and collaboration-months.
 
     The series is the one home of spending, so its last month replaces the runs

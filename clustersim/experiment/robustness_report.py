@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from clustersim.experiment.discovery import report_section as where_it_fails
 from clustersim.experiment.report import DPI, Sections
 from clustersim.experiment.robustness import (
     QUANTILES,
@@ -31,7 +32,8 @@ from clustersim.formatting import Block, Plot, Table, interval, number, percent_
 
 # A section maker: (design, per-world effects as `paired_effects` gives them) -> blocks.
 SectionMaker = Callable[[Robustness, pd.DataFrame], list[Block]]
-EXTRA_SECTIONS: tuple[SectionMaker, ...] = ()  # appended after the robustness sections
+# Appended after the robustness sections: where each policy fails to help (PRIM).
+EXTRA_SECTIONS: tuple[SectionMaker, ...] = (where_it_fails,)
 LOW, HIGH = (f"{q:.0%}" for q in QUANTILES)
 OVER_WORLDS = f"median [{LOW}-{HIGH} of worlds]"
 
