@@ -142,7 +142,7 @@ def test_ctrl_c_stops_cleanly_and_rerunning_finishes_with_the_uninterrupted_post
     [
         ("weight_proximity = { low = 0.9, high = 0.2 }\n", ["weight_proximity", "below"]),
         ("no_such_parameter = { low = 1.0, high = 2.0 }\n", ["unknown parameter"]),
-        ("weight_proximity = [0.1, 0.2]\n", ["weight_proximity", "prior range"]),
+        ("weight_proximity = [0.1, 0.2]\n", ["weight_proximity", "for a uniform prior"]),
     ],
 )
 def test_a_bad_prior_is_refused_in_one_line(

@@ -19,15 +19,16 @@ from typing import Any
 from clustersim.config import ConfigError, check_name, read_toml
 from clustersim.experiment.designs import Dimension
 from clustersim.experiment.spec import (
-    _check,
     _integer,
     _load_relative,
     _string,
     _suggest,
     _with_months,
+    known_parameter,
+    range_dimension,
 )
 from clustersim.experiment.validation import TargetSplit, read_split
-from clustersim.parameters import Parameters, specs
+from clustersim.parameters import Parameters
 
 METHOD = "abc-smc"
 KEYS = ("name", "description", "seed", "replications", "months", "base", "calibration")
@@ -172,26 +173,8 @@ def _priors(path: Path, table: Any, base: Parameters) -> tuple[Dimension, ...]:
     """The `[parameters]` ranges: known, numeric, not switches, low below high."""
     if not isinstance(table, dict) or not table:
         raise ConfigError(path, "needs a [parameters] table: name = { low = .., high = .. }")
-    known = specs()
     priors = []
     for name, value in table.items():
-        if name not in known:
-            raise ConfigError(
-                path, f"unknown parameter {name}{_suggest(name, list(known))}", "parameters"
-            )
-        current = getattr(base, name)
-        if isinstance(current, bool) or not isinstance(current, int | float):
-            raise ConfigError(path, f"{name} is not a number; it cannot have a prior", "parameters")
-        if not isinstance(value, dict) or set(value) != {"low", "high"}:
-            raise ConfigError(
-                path, f"{name} must be a prior range {{ low = ..., high = ... }}", "parameters"
-            )
-        low, high = _check(path, name, value["low"]), _check(path, name, value["high"])
-        if not low < high:
-            raise ConfigError(
-                path, f"{name}: low ({low}) must be below high ({high})", "parameters"
-            )
-        priors.append(
-            Dimension(name, low=float(low), high=float(high), integer=type(current) is int)
-        )
+        known_parameter(path, name)
+        priors.append(range_dimension(path, name, value, base, "for a uniform prior"))
     return tuple(priors)

@@ -116,15 +116,7 @@ class Compare(SharedSeeds):
 
     def describe(self) -> dict[str, Any]:
         """The design's own fields of the manifest."""
-        return {
-            "kind": self.kind,
-            "method": None,
-            "scenarios": list(self.scenarios),
-            "reference": self.reference,
-            "dimensions": [],
-            "samples": 0,
-            "levels": 0,
-        }
+        return _scenarios_described(self.kind, self.scenarios, self.reference)
 
     @classmethod
     def from_manifest(cls, design: dict[str, Any]) -> Compare:
@@ -146,6 +138,19 @@ class Compare(SharedSeeds):
         from clustersim.experiment.report import compare_sections
 
         return compare_sections(self, runs, parts)
+
+
+def _scenarios_described(kind: str, scenarios: tuple[str, ...], reference: str) -> dict:
+    """The manifest fields of a design whose groups are named scenarios (no swept ranges)."""
+    return {
+        "kind": kind,
+        "method": None,
+        "scenarios": list(scenarios),
+        "reference": reference,
+        "dimensions": [],
+        "samples": 0,
+        "levels": 0,
+    }
 
 
 @dataclass(frozen=True)
@@ -252,13 +257,7 @@ class Robustness:
     def describe(self) -> dict[str, Any]:
         """The design's own fields of the manifest, with the worlds drawn."""
         return {
-            "kind": self.kind,
-            "method": None,
-            "scenarios": list(self.scenarios),
-            "reference": self.reference,
-            "dimensions": [],
-            "samples": 0,
-            "levels": 0,
+            **_scenarios_described(self.kind, self.scenarios, self.reference),
             "posterior": self.posterior,
             "posterior_sha256": self.posterior_sha256,
             "parameters": list(self.parameters),
@@ -641,38 +640,44 @@ def _dimensions(
 ) -> list[Dimension]:
     if not isinstance(table, dict) or not table:
         raise ConfigError(path, "a sweep needs a [parameters] table of parameters to vary")
-    known = specs()
     dims = []
     for name, value in table.items():
-        if name not in known:
-            raise ConfigError(
-                path, f"unknown parameter {name}{_suggest(name, list(known))}", "parameters"
-            )
-        is_int = isinstance(getattr(base, name), int) and not isinstance(getattr(base, name), bool)
-        if not method.ranged:
-            if not isinstance(value, list) or not value:
-                raise ConfigError(
-                    path, f"{name} must be a non-empty list of values for a grid", "parameters"
-                )
-            dims.append(Dimension(name, values=tuple(_check(path, name, v) for v in value)))
+        known_parameter(path, name)
+        if method.ranged:
+            dims.append(range_dimension(path, name, value, base, f"for a {method.name} design"))
             continue
-        if not isinstance(value, dict) or set(value) != {"low", "high"}:
+        if not isinstance(value, list) or not value:
             raise ConfigError(
-                path,
-                f"{name} must be a range {{ low = ..., high = ... }} for a {method.name} design",
-                "parameters",
+                path, f"{name} must be a non-empty list of values for a grid", "parameters"
             )
-        if isinstance(getattr(base, name), bool):
-            raise ConfigError(
-                path, f"{name} is a switch; sweep it with a grid design", "parameters"
-            )
-        low, high = _check(path, name, value["low"]), _check(path, name, value["high"])
-        if not low < high:
-            raise ConfigError(
-                path, f"{name}: low ({low}) must be below high ({high})", "parameters"
-            )
-        dims.append(Dimension(name, low=float(low), high=float(high), integer=is_int))
+        dims.append(Dimension(name, values=tuple(_check(path, name, v) for v in value)))
     return dims
+
+
+def known_parameter(path: Path, name: str) -> None:
+    """Refuse, in one line with a suggestion, a `[parameters]` key that is no parameter."""
+    if name not in specs():
+        raise ConfigError(
+            path, f"unknown parameter {name}{_suggest(name, list(specs()))}", "parameters"
+        )
+
+
+def range_dimension(path: Path, name: str, value: Any, base: Parameters, what: str) -> Dimension:
+    """A `name = { low = .., high = .. }` entry of a number parameter, checked: a sweep's
+    range and a calibration's uniform prior are read by the same rules."""
+    current = getattr(base, name)
+    if isinstance(current, bool):
+        raise ConfigError(path, f"{name} is a switch; sweep it with a grid design", "parameters")
+    if not isinstance(current, int | float):
+        raise ConfigError(path, f"{name} is not a number; it cannot have a range", "parameters")
+    if not isinstance(value, dict) or set(value) != {"low", "high"}:
+        raise ConfigError(
+            path, f"{name} must be a range {{ low = ..., high = ... }} {what}", "parameters"
+        )
+    low, high = _check(path, name, value["low"]), _check(path, name, value["high"])
+    if not low < high:
+        raise ConfigError(path, f"{name}: low ({low}) must be below high ({high})", "parameters")
+    return Dimension(name, low=float(low), high=float(high), integer=type(current) is int)
 
 
 # A scenario name becomes a folder (scenario=NAME) of the hive-partitioned dataset, read
