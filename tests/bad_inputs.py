@@ -499,7 +499,12 @@ def experiment_cases() -> list[Case]:
 
 
 def engine_cases() -> list[Case]:
+    """Engine options (workers, scheduler), then output folders, of compare and sweep."""
     cmp = ("compare", "{S}/cmp.toml")
+    return _engine_option_cases(cmp) + _out_folder_cases(cmp)
+
+
+def _engine_option_cases(cmp: tuple[str, str]) -> list[Case]:
     return [
         Case("compare: --workers 0", "bad workers", (*cmp, "--workers", "0")),
         Case("compare: --workers -3", "bad workers", (*cmp, "--workers", "-3")),
@@ -521,6 +526,12 @@ def engine_cases() -> list[Case]:
             "bad schedulers",
             (*cmp, "--scheduler", "tcp://127.0.0.1:9", "--serial"),
         ),
+        Case("sweep: --workers 0", "bad workers", ("sweep", "{S}/lhs.toml", "--workers", "0")),
+    ]
+
+
+def _out_folder_cases(cmp: tuple[str, str]) -> list[Case]:
+    return [
         Case(
             "compare: --out under a file", "bad names", (*cmp, "--out", "{S}/a_file/x", "--serial")
         ),
@@ -567,7 +578,6 @@ def engine_cases() -> list[Case]:
             ("sweep", "{S}/lhs.toml", "--out", "{S}/cmp", "--serial"),
             needs_results=True,
         ),
-        Case("sweep: --workers 0", "bad workers", ("sweep", "{S}/lhs.toml", "--workers", "0")),
         Case(
             "compare: memory over what is available",
             "oversized values",
