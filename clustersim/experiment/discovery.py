@@ -106,9 +106,9 @@ def discover(
     box = _significant_box(x, y.astype(int), min_coverage)
     if box is None:
         reason = (
-            f"fails to help in {failing} of {worlds} worlds, with no range of the parameters "
-            f"that holds {percent(min_coverage)} of them and has bounds with quasi-p < "
-            f"{SIGNIFICANCE}: the failures are spread out"
+            f"has no range of the parameters that holds {percent(min_coverage)} of its "
+            f"failing worlds and has bounds with quasi-p < {SIGNIFICANCE}: the failures are "
+            "spread out"
         )
     return Discovery(worlds, failing, box, reason)
 
