@@ -740,10 +740,14 @@ def _export_ema(args: argparse.Namespace, store) -> None:
 
 def _discover(args: argparse.Namespace) -> None:
     from clustersim.experiment.discovery import discover_results
+    from clustersim.experiment.store import ResultStore
 
+    store = ResultStore.existing(args.results)
+    _require_done(store, args.results)
     text, path = discover_results(args.results, args.policy, args.min_coverage)
     print(text)
     print(f"written to {path}", file=sys.stderr)
+    _warn_missing(store, "read")
 
 
 def _dashboard(args: argparse.Namespace) -> None:

@@ -225,17 +225,22 @@ def _check_target(out: Path) -> None:
         raise OutputError(f"--out {out}: is a folder; give a file name, e.g. {out}/ema.tar.gz")
     if out.exists() and not _ema_archive(out):
         raise OutputError(
-            f"--out {out}: exists and is not an EMA Workbench results file; "
-            "choose another name, or move it away"
+            f"--out {out}: exists and is not an EMA Workbench results file of clustersim's "
+            "export; choose another name, or move it away"
         )
 
 
 def _ema_archive(path: Path) -> bool:
-    """Whether `path` is what `save_results` writes: a gzipped tar with metadata.json."""
+    """Whether `path` is an archive this export wrote: `save_results`'s gzipped tar whose
+    experiments all name clustersim as their model. EMA results of the user's own runs
+    are refused, not replaced."""
     import tarfile
 
     try:
         with tarfile.open(path, "r:gz") as archive:
-            return "metadata.json" in archive.getnames()
-    except (OSError, tarfile.TarError, EOFError):
+            if "metadata.json" not in archive.getnames():
+                return False
+            experiments = pd.read_csv(archive.extractfile("experiments.csv"), usecols=["model"])
+    except (OSError, tarfile.TarError, EOFError, KeyError, ValueError, pd.errors.ParserError):
         return False
+    return bool(len(experiments)) and bool((experiments["model"] == MODEL_NAME).all())

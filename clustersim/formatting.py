@@ -59,6 +59,13 @@ def interval(
     return f"{shown} [{number(low, spec, scale=scale)}, {number(high, spec, scale=scale)}]"
 
 
+def ratio_text(x: Any, low: Any, high: Any, spec: str = ".1f") -> str:
+    """A ratio with its Fieller interval: 'unbounded' where the data put no bound on it."""
+    if not missing(x) and not missing(low) and math.isinf(low):
+        return f"{number(x, spec)} [unbounded]"
+    return interval(x, low, high, spec)
+
+
 def percent_interval(x: Any, low: Any, high: Any) -> str:
     """A share with its interval in percentage points, e.g. 31.4% [16.6, 46.2]."""
     return interval(x, low, high, ".1f", scale=100, suffix="%")

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import clustersim.ema as cema
@@ -105,6 +106,14 @@ def test_export_format_ema_writes_the_archive_and_never_overwrites_another_file(
     refused = clustersim("export", compare_results, "--format", "ema", "--out", notes)
     assert_one_line_error(refused, str(notes), "not an EMA Workbench results file")
     assert notes.read_text() == "not an archive"
+    theirs = tmp_path / "their_runs.tar.gz"  # EMA results of another model: never replaced
+    experiments = pd.DataFrame({"x": [0.1, 0.2], "model": ["theirs", "theirs"]})
+    ema.ScalarOutcome("y")  # EMA saves an outcome by the class registered under its name
+    ema.save_results((experiments, {"y": np.array([1.0, 2.0])}), str(theirs))
+    before = theirs.read_bytes()
+    refused = clustersim("export", compare_results, "--format", "ema", "--out", theirs)
+    assert_one_line_error(refused, str(theirs), "not an EMA Workbench results file")
+    assert theirs.read_bytes() == before
 
 
 def test_cluster_model_names_a_parameter_it_does_not_know():

@@ -32,8 +32,8 @@ from clustersim.experiment.abc_plan import AbcPlan
 from clustersim.experiment.abc_sampler import EngineSampler, interrupt_deferred, model_seed
 from clustersim.experiment.engine import Engine
 from clustersim.experiment.store import StoreError
-from clustersim.experiment.validation import Target, pattern_statistics
-from clustersim.parameters import Parameters
+from clustersim.experiment.validation import TARGETS, Target, pattern_statistics
+from clustersim.parameters import ParameterError, Parameters
 from clustersim.provenance import model_sha256
 from clustersim.run import simulate
 
@@ -46,6 +46,10 @@ class ParticleModel:
     """pyabc's model: a particle's values -> every pattern statistic, mean over replications.
 
     Plain data, so cloudpickle sends it to any worker; the seed is the particle's own.
+    A particle that breaks a rule between parameters (say, a quick-win deadline before
+    its earliest month) is not run: its statistics are undefined, so every miss is the
+    largest (UNDEFINED_MISS) and no generation after the first keeps it. The prior is,
+    in effect, truncated to the combinations the model accepts.
     """
 
     base: dict[str, Any]
@@ -53,7 +57,10 @@ class ParticleModel:
     replications: int
 
     def __call__(self, values: dict[str, float]) -> dict[str, float]:
-        params = Parameters(**{**self.base, **particle_values(values, self.integers)})
+        try:
+            params = Parameters(**{**self.base, **particle_values(values, self.integers)})
+        except ParameterError:  # the prior box holds a combination the rules refuse
+            return {t.statistic: float("nan") for t in TARGETS}  # every miss undefined
         seeds = np.random.SeedSequence(model_seed()).generate_state(self.replications)
         runs = [pattern_statistics(simulate(params, int(s)), params, int(s)) for s in seeds]
         return pd.DataFrame(runs).mean().to_dict()  # NaN-skipping, as point_distances
@@ -141,7 +148,12 @@ def _generations_done(out: Path) -> int:
     if not (out / DATABASE).is_file():
         return 0
     history = pyabc.History(f"sqlite:///{(out / DATABASE).resolve()}", _id=1, create=False)
-    return history.max_t + 1 if history.n_populations else 0
+    try:
+        last = history.max_t
+    except Exception:  # killed while pyabc set its tables up: nothing finished
+        return 0
+    # Killed between pyabc's first two commits, the database has no population yet.
+    return 0 if last is None or not history.n_populations else int(last) + 1
 
 
 def _claim(plan: AbcPlan, out: Path) -> dict[str, Any]:
@@ -152,8 +164,8 @@ def _claim(plan: AbcPlan, out: Path) -> dict[str, Any]:
         state = json.loads(path.read_text())
         if state.get("experiment_sha256") != made["experiment_sha256"]:
             raise StoreError(
-                f"{out}: holds an ABC calibration of a different experiment file; "
-                "use a new --out folder"
+                f"{out}: holds an ABC calibration of a different experiment file (or of "
+                "targets measured differently); use a new --out folder"
             )
         if state.get("model_sha256") != made["model_sha256"]:
             raise StoreError(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from clustersim.config import ConfigError, check_name, read_toml
+from clustersim.experiment import validation
 from clustersim.experiment.designs import Dimension
 from clustersim.experiment.spec import (
     _integer,
@@ -60,13 +61,16 @@ class AbcPlan:
 
     @cached_property
     def sha256(self) -> str:
-        """Hash of everything that decides the posterior, not of the file's wording."""
+        """Hash of everything that decides the posterior, not of the file's wording: the
+        settings, the fitted targets whole, and the code that measures their statistics
+        (clustersim/experiment/validation.py, which the model's fingerprint leaves out)."""
         plan = {
             "seed": self.seed,
             "replications": self.replications,
             "base": self.base.as_dict(),
             "priors": [d.__dict__ for d in self.priors],
-            "fitted": [t.statistic for t in self.split.fitted],
+            "fitted": [asdict(t) for t in self.split.fitted],  # ranges and scales too
+            "statistics": hashlib.sha256(Path(validation.__file__).read_bytes()).hexdigest(),
             "population": self.population,
             "generations": self.generations,
             "minimum_epsilon": self.minimum_epsilon,

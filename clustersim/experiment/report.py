@@ -40,12 +40,12 @@ from clustersim.formatting import (
     Table,
     eur,
     interval,
-    missing,
     number,
     p_value,
     percent,
     percent_interval,
     plural,
+    ratio_text,
 )
 from clustersim.survival import HORIZONS_MONTHS
 
@@ -418,10 +418,7 @@ class _CostCells:
 
     def ratio(self, name: str, outcome: str, spec: str) -> str:
         """A ratio with its Fieller interval; 'unbounded' where the data put no bound on it."""
-        estimate, low, high = self._interval(name, outcome)
-        if not missing(estimate) and np.isinf(low):
-            return f"{number(estimate, spec)} [unbounded]"
-        return interval(estimate, low, high, spec)
+        return ratio_text(*self._interval(name, outcome), spec)
 
     def price(self, name: str, outcome: str, spec: str) -> str:
         """A ratio against the reference: none for the reference itself."""

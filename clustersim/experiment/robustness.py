@@ -158,12 +158,7 @@ def spread(values: Sequence[float]) -> tuple[float, float, float]:
     return (float(np.median(x)), float(low), float(high))
 
 
-SUMMARY_OUTCOMES = (
-    "delta_s36",
-    "delta_collaboration_months",
-    "delta_spent_eur",
-    "eur_per_additional_survivor",
-)
+SUMMARY_OUTCOMES = ("delta_s36", "delta_collaboration_months", "delta_spent_eur")
 
 
 SUMMARY_COLUMNS = [
@@ -171,6 +166,9 @@ SUMMARY_COLUMNS = [
     "worlds",
     *(f"{o}_{k}" for o in SUMMARY_OUTCOMES for k in ("median", "q05", "q95")),
     "eur_worlds",
+    "eur_pooled",
+    "eur_pooled_low",
+    "eur_pooled_high",
     "helps",
     "share_helps",
     "share_low",
@@ -186,7 +184,11 @@ def policy_summary(effects: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.
     One row per scenario of `effects` (`paired_effects`), in order of appearance:
     - worlds: worlds with a delta_s36 (the rest had no finished pair, or no S(36));
     - <outcome>_median, _q05, _q95 for SUMMARY_OUTCOMES, and eur_worlds: the worlds in
-      which the price is defined (survivors rose);
+      which survivors rose;
+    - eur_pooled, _low, _high: the price of an additional survivor over all worlds, mean
+      Δ spending over mean Δ survivors with Fieller's interval across worlds (NaN unless
+      survivors rose on average). A median of the per-world prices would count only the
+      worlds where survivors rose, and so understate what the policy costs;
     - helps, share_helps, share_low, share_high: worlds in which the paired mean ΔS(36)
       is above 0, as a share of `worlds` with its Wilson interval;
     - regret_mean, regret_max: of regret_s36 over worlds, in percentage points.
@@ -200,6 +202,8 @@ def policy_summary(effects: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.
             median, low, high = spread(group[outcome])
             row |= {f"{outcome}_median": median, f"{outcome}_q05": low, f"{outcome}_q95": high}
         row["eur_worlds"] = int(group["eur_per_additional_survivor"].notna().sum())
+        pooled = ratio_interval(group["delta_spent_eur"], group["delta_survivors"], confidence)
+        row |= dict(zip(("eur_pooled", "eur_pooled_low", "eur_pooled_high"), pooled, strict=True))
         share, low, high = wilson_interval(helps, int(defined.sum()), confidence)
         row |= {"helps": helps, "share_helps": share, "share_low": low, "share_high": high}
         row |= {"regret_mean": group["regret_s36"].mean(), "regret_max": group["regret_s36"].max()}

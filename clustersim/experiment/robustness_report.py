@@ -28,7 +28,16 @@ from clustersim.experiment.robustness import (
     spread,
 )
 from clustersim.experiment.spec import Robustness
-from clustersim.formatting import Block, Plot, Table, interval, number, percent_interval, plural
+from clustersim.formatting import (
+    Block,
+    Plot,
+    Table,
+    interval,
+    number,
+    percent_interval,
+    plural,
+    ratio_text,
+)
 
 # A section maker: (design, per-world effects as `paired_effects` gives them) -> blocks.
 SectionMaker = Callable[[Robustness, pd.DataFrame], list[Block]]
@@ -140,7 +149,7 @@ def _cost_section(summary: pd.DataFrame, reference: str) -> list[Block]:
             row.scenario,
             _over_worlds(row, "delta_collaboration_months", "+.2f"),
             _over_worlds(row, "delta_spent_eur", "+,.0f"),
-            _over_worlds(row, "eur_per_additional_survivor", ",.0f"),
+            _pooled_price(row),
             f"{row.eur_worlds} of {row.worlds}" if row.worlds else "0",
         ]
         for row in summary.itertuples()
@@ -149,7 +158,7 @@ def _cost_section(summary: pd.DataFrame, reference: str) -> list[Block]:
         "policy",
         "Δ collaboration-months per organisation",
         "Δ public spending per run (EUR)",
-        "EUR per additional surviving partnership",
+        "EUR per additional surviving partnership, over all worlds [95 %]",
         "worlds where survivors rose",
     ]
     return [
@@ -157,11 +166,20 @@ def _cost_section(summary: pd.DataFrame, reference: str) -> list[Block]:
         f"Per world, paired against `{reference}` as above; each cell is the {OVER_WORLDS}. "
         "Collaboration-months: the months organisations were members of partnerships, "
         "summed, over the number of organisations. The price of an additional survivor "
-        "(a partnership observed active 36 months after it formed) is the world's mean "
-        "additional spending over its mean additional survivors, defined only in the worlds "
-        "where survivors rose; its range is over those worlds.",
+        "(a partnership observed active 36 months after it formed) is over all worlds: the "
+        "mean additional spending over the mean additional survivors, with Fieller's "
+        "interval across worlds (unbounded where the gain is not clearly above zero); "
+        "none where survivors did not rise on average, and 0 where it costs nothing. "
+        "Counting only the worlds where survivors rose would understate the price.",
         Table(header, rows),
     ]
+
+
+def _pooled_price(row: object) -> str:
+    """The pooled price with its interval, or why there is none."""
+    if np.isnan(row.eur_pooled):
+        return "none: survivors did not rise"
+    return ratio_text(row.eur_pooled, row.eur_pooled_low, row.eur_pooled_high, ",.0f")
 
 
 def _over_worlds(row: object, outcome: str, spec: str) -> str:
@@ -188,7 +206,10 @@ def _regret_section(regret: pd.DataFrame, reference: str) -> list[Block]:
         f"reference (`{reference}`, doing no more) included. A choice's regret there is "
         "the best S(36) minus its own, in percentage points (0 where it is the best). A "
         "robust choice has a low worst regret: it is never far behind, whichever world is "
-        "the real one. `best in`: the share of worlds in which it is the best choice.",
+        "the real one. `best in`: the share of worlds in which it is the best choice. "
+        "Each world's best is the highest of several means of a few runs, so part of every "
+        "regret is the luck of those runs, and the reference's (never helped by a policy's "
+        "luck) most: compare regrets between choices rather than read them as exact.",
         Table(header, rows),
         Plot(
             "robustness_regret.png",
