@@ -175,9 +175,24 @@ def no_error_shown(page) -> None:
         assert sign not in body, f"the page shows an error:\n{body[:3000]}"
 
 
+MENU_OPENINGS = 5  # a menu opened during a re-render can close with it; a user clicks again
+
+
 def pick_preset(page, name: str) -> None:
-    page.locator(PRESET).click()
-    page.get_by_role("option", name=name, exact=True).click()
+    """Choose a preset from its menu, opening the menu again if a re-render closed it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(MENU_OPENINGS - 1):
+        page.locator(PRESET).click()
+        try:
+            option.wait_for(state="visible", timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    else:
+        page.locator(PRESET).click()
+    option.click()
     page.locator(".run-status", has_text=f"Running: {name}, seed 1").wait_for()
 
 
@@ -476,5 +491,6 @@ def test_a_run_that_reaches_its_last_month_says_so_until_reset(browser_page) -> 
     assert "Finished:" in page.locator(".run-status").inner_text()
     page.get_by_role("button", name="Reset", exact=True).click()
     page.locator(".run-status", has_text="Running:").wait_for()
+    page.locator(".run-finished").first.wait_for(state="detached")  # may go a render later
     assert page.locator(".run-finished").count() == 0
     no_error_shown(page)
