@@ -18,17 +18,8 @@ from clustersim.experiment.frontier import MARK, efficient_mask, frontier_table
 from clustersim.experiment.report import runs_and_partnerships
 from clustersim.experiment.spec import load_experiment
 
-BASELINE = Path(__file__).resolve().parent.parent / "configs" / "baseline.toml"
-SMALL = f"""
-base = "{BASELINE}"
-[population]
-n_smes = 60
-n_knowledge_institutions = 2
-n_governments = 1
-[region]
-region_km = 20.0
-n_centres = 2
-"""
+from .test_report import SMALL
+
 SWEEP = """name = "tiny_frontier"
 kind = "sweep"
 base = "small.toml"

@@ -22,20 +22,10 @@ from clustersim.experiment.robustness import (
 from clustersim.experiment.spec import load_experiment, resample
 
 from .processes import clustersim
+from .test_experiments import SMALL_CONFIG as SMALL_CONFIG_OF_MONTHS
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL_CONFIG = f"""
-base = "{ROOT / "configs" / "baseline.toml"}"
-[population]
-n_smes = 50
-n_knowledge_institutions = 2
-n_governments = 1
-[region]
-region_km = 20.0
-n_centres = 2
-[run]
-months = 40
-"""
+SMALL_CONFIG = SMALL_CONFIG_OF_MONTHS.format(months=40)
 # A posterior over two parameters; the last particle has weight 0 and must never be drawn.
 POSTERIOR = {
     "initiation_rate": [0.03, 0.05, 0.07, 0.09],
