@@ -175,23 +175,34 @@ def no_error_shown(page) -> None:
         assert sign not in body, f"the page shows an error:\n{body[:3000]}"
 
 
-MENU_OPENINGS = 5  # a menu opened during a re-render can close with it; a user clicks again
+ATTEMPTS = 5  # a click or hover that lands during a re-render can be lost; a user tries again
+
+
+def until_shown(page, act, shown, close: str | None = None) -> None:
+    """Do `act` until `shown` (a locator) appears, as a user would on a busy machine.
+
+    An element replaced by a re-render while the pointer lands on it swallows the click
+    or the hover. Each try waits for the state, not for a time; the last waits as long
+    as any other step.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(ATTEMPTS - 1):
+        act()
+        try:
+            shown.wait_for(state="visible", timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if close:
+                page.keyboard.press(close)
+    act()
+    shown.wait_for(state="visible")
 
 
 def pick_preset(page, name: str) -> None:
     """Choose a preset from its menu, opening the menu again if a re-render closed it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     option = page.get_by_role("option", name=name, exact=True)
-    for _ in range(MENU_OPENINGS - 1):
-        page.locator(PRESET).click()
-        try:
-            option.wait_for(state="visible", timeout=30_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    else:
-        page.locator(PRESET).click()
+    until_shown(page, lambda: page.locator(PRESET).click(), option, close="Escape")
     option.click()
     page.locator(".run-status", has_text=f"Running: {name}, seed 1").wait_for()
 
@@ -267,9 +278,10 @@ def click_longest_link(page) -> int:
     """Click the middle of the map's longest link, clear of markers; its partnership's id."""
     label = page.evaluate(LONGEST_LINK_JS)
     assert label, "the map shows no partnership"
-    page.locator(f".region-map line[aria-label='{label}']").first.click(force=True)
+    link = page.locator(f".region-map line[aria-label='{label}']").first
     pid = int(label.split()[-1])
-    page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$")).wait_for()
+    title = page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$"))
+    until_shown(page, lambda: link.click(force=True), title)
     return pid
 
 
@@ -305,8 +317,9 @@ def test_clicking_an_organisation_on_the_map_shows_its_details(browser_page) -> 
     play_to(page, 12)
     member = page.locator(".region-map path[aria-label*=', in partnership']").first
     name = member.get_attribute("aria-label").split(",")[0]
-    member.click(force=True)
-    page.locator(".inspector-title", has_text=name).first.wait_for()
+    chosen = page.locator(f".region-map path[aria-label^='{name},']").first
+    title = page.locator(".inspector-title", has_text=name).first
+    until_shown(page, lambda: chosen.click(force=True), title)
     facts = page.locator(".inspector-facts").first.inner_text()
     for label in ("Type", "Size", "Culture (0 to 1)", "Partnerships now", "Trust in partnership"):
         assert label in facts, facts
@@ -329,8 +342,9 @@ def test_clicking_a_feed_line_highlights_its_partnership_on_the_map(browser_page
         if int(line.get_attribute("data-partnership")) in active
     )
     pid = int(line.get_attribute("data-partnership"))
-    line.click()
-    page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$")).wait_for()
+    chosen = page.locator(f".feed-lines .feed-event[data-partnership='{pid}']").first
+    title = page.locator(".inspector-title", has_text=re.compile(rf"^Partnership {pid}$"))
+    until_shown(page, chosen.click, title)
     page.locator(f".feed-event.feed-chosen[data-partnership='{pid}']").first.wait_for()
     rings = ".region-map path[aria-label^='chosen: ']"
     members = int(re.search(r"Members\s+(\d+):", page.locator(".inspector-facts").inner_text())[1])
@@ -344,12 +358,14 @@ def test_hovering_a_plot_shows_the_values_of_that_month(browser_page) -> None:
     page = browser_page
     play_to(page, 6)
     plot = page.locator(".series-plot svg").first
-    plot.scroll_into_view_if_needed()
-    box = plot.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
-    tooltip = page.locator("#vg-tooltip-element.visible")
-    tooltip.wait_for()
-    assert "month" in tooltip.inner_text()
+
+    def hover() -> None:
+        plot.scroll_into_view_if_needed()
+        box = plot.bounding_box()
+        page.mouse.move(0, 0)  # off the plot first, so the move onto it is a new hover
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
+
+    until_shown(page, hover, page.locator("#vg-tooltip-element.visible", has_text="month"))
     no_error_shown(page)
 
 
@@ -358,9 +374,11 @@ def test_side_by_side_overlays_both_scenarios_with_their_feeds(browser_page) -> 
     page.get_by_role("tab", name="Side by side").click()
     page.locator(".run-status", has_text="Side by side:").wait_for()
     play_to(page, 24)
-    assert page.locator(".region-map").count() == 2
-    assert page.locator(".series-plot").count() == 3 and page.locator(".survival-plot").count() == 1
-    assert page.locator(".feed-lines").count() == 2
+    page.wait_for_function(  # both maps and feeds, three overlaid plots, one survival plot
+        "() => { const n = s => document.querySelectorAll(s).length;"
+        " return n('.region-map') === 2 && n('.series-plot') === 3"
+        " && n('.survival-plot') === 1 && n('.feed-lines') === 2; }"
+    )
     for title in ("Active partnerships", "Mean trust within partnerships"):
         plot = page.locator(".series-plot", has_text=title)
         assert "left: baseline" in plot.inner_text() and "right: " in plot.inner_text()
