@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyabc
+from pyabc.storage.history import database_exists
+from sqlalchemy.exc import SQLAlchemyError
 
 from clustersim.experiment.abc_plan import AbcPlan
 from clustersim.experiment.abc_sampler import EngineSampler, interrupt_deferred, model_seed
@@ -145,12 +147,13 @@ def sample_posterior(plan: AbcPlan, out: Path, engine: Engine) -> pyabc.History:
 
 def _generations_done(out: Path) -> int:
     """Generations finished in OUT/abc.db (0 when there is none)."""
-    if not (out / DATABASE).is_file():
+    database = f"sqlite:///{(out / DATABASE).resolve()}"
+    if not database_exists(database):  # none, or killed before pyabc wrote a byte
         return 0
-    history = pyabc.History(f"sqlite:///{(out / DATABASE).resolve()}", _id=1, create=False)
     try:
+        history = pyabc.History(database, _id=1, create=False)
         last = history.max_t
-    except Exception:  # killed while pyabc set its tables up: nothing finished
+    except SQLAlchemyError:  # killed while pyabc set its tables up: nothing finished
         return 0
     # Killed between pyabc's first two commits, the database has no population yet.
     return 0 if last is None or not history.n_populations else int(last) + 1
