@@ -149,7 +149,7 @@ class Parameters:
         5,
         "centres",
         1,
-        1000,
+        10_000,
         "region",
         "MODEL.md: organisations cluster around business parks and town centres",
         "Number of business parks / town centres.",
