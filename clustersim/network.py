@@ -12,6 +12,7 @@ on a networkx graph (for the dashboard and for checking the fast path).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from itertools import chain, combinations
 
@@ -21,6 +22,16 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 MIN_CLUSTER_SIZE = 3
+# Collaborating organisations up to which the statistics use a dense matrix: its
+# product costs k³ and its memory k² (8 MiB at the limit), a sparse one's overhead is fixed.
+DENSE_LIMIT = 1024
+NETWORK_STATISTICS = (
+    "network_density",
+    "network_clustering",
+    "largest_component_share",
+    "clusters",
+    "mean_cluster_size",
+)
 
 
 def collaboration_graph(n_organisations: int, groups: Iterable[list[int]]) -> nx.Graph:
@@ -54,41 +65,46 @@ def network_statistics(graph: nx.Graph) -> dict[str, float]:
 def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> dict[str, float]:
     """`network_statistics` of the groups' collaboration graph, equal to the last bit.
 
-    Sums run in the order networkx uses, so the figures are bit-identical to it.
+    The model measures its network every month, so this works on the collaborating
+    organisations alone: a dense 0/1 matrix while they are few (one small matrix product
+    counts every triangle), a sparse one beyond `DENSE_LIMIT`. Both count exactly: the
+    counts are small integers, which floating point holds exactly in any order of
+    summation, and the clustering coefficients are summed in the order networkx uses.
     """
     n = n_organisations
     i, j = _pairs_within(groups)
     if len(i) == 0:
-        return {
-            "network_density": 0.0,
-            "network_clustering": 0.0,
-            "largest_component_share": 0.0,
-            "clusters": 0.0,
-            "mean_cluster_size": 0.0,
-        }
-    upper = sparse.coo_matrix((np.ones(len(i)), (np.minimum(i, j), np.maximum(i, j))), (n, n))
-    upper = upper.tocsr()  # duplicates summed: one entry per linked pair
-    edges = upper.nnz
-    adjacency = upper + upper.T
-    adjacency.data[:] = 1.0
-    degree = np.diff(adjacency.indptr)
-    active = np.flatnonzero(degree)
-    # Closed walks of length three: twice the triangles through each node.
-    twice_triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel()
-    d = degree[active].astype(float)
-    t = twice_triangles[active]
-    coefficient = np.zeros(len(active))
+        return dict.fromkeys(NETWORK_STATISTICS, 0.0)
+    active = np.unique(np.concatenate((i, j)))  # everyone in a pair has a partner
+    i, j = np.searchsorted(active, i), np.searchsorted(active, j)
+    k = len(active)
+    if k <= DENSE_LIMIT:
+        adjacency = np.zeros((k, k))
+        adjacency[i, j] = adjacency[j, i] = 1.0
+        edges = np.count_nonzero(adjacency) // 2
+        degree = adjacency.sum(axis=1)
+        # Closed walks of length three: twice the triangles through each node.
+        t = ((adjacency @ adjacency) * adjacency).sum(axis=1)
+        labels = _component_labels(i, j, k)
+    else:
+        ones = np.ones(2 * len(i))
+        adjacency = sparse.csr_matrix((ones, (np.r_[i, j], np.r_[j, i])), (k, k))
+        adjacency.data[:] = 1.0  # pairs sharing several groups: one edge
+        edges = adjacency.nnz // 2
+        degree = np.diff(adjacency.indptr).astype(float)
+        t = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel()
+        _, labels = connected_components(adjacency, directed=False)
+    coefficient = np.zeros(k)
     closed = t > 0
-    coefficient[closed] = t[closed] / (d[closed] * (d[closed] - 1))
+    coefficient[closed] = t[closed] / (degree[closed] * (degree[closed] - 1))
     total = sum(coefficient[_networkx_order(active, n)].tolist())
     # Organisations without partners are components of one: neither the largest nor clusters.
-    _, labels = connected_components(adjacency, directed=False)
     components = np.bincount(labels)
     clusters = components[components >= MIN_CLUSTER_SIZE]
     density = edges / (n * (n - 1)) * 2 if n > 1 else 0.0
     return {
         "network_density": density,
-        "network_clustering": total / len(active),
+        "network_clustering": total / k,
         "largest_component_share": int(components.max()) / n,
         "clusters": float(len(clusters)),
         "mean_cluster_size": int(clusters.sum()) / len(clusters) if len(clusters) else 0.0,
@@ -103,11 +119,35 @@ def _pairs_within(groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarr
     ends: list[tuple[np.ndarray, np.ndarray]] = []
     for size in np.unique(sizes[sizes >= 2]).tolist():
         group = members[starts[sizes == size, None] + np.arange(size)]
-        first, second = np.triu_indices(size, 1)
+        first, second = _upper_pairs(size)
         ends.append((group[:, first].ravel(), group[:, second].ravel()))
     if not ends:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if len(ends) == 1:
+        return ends[0]
     return np.concatenate([e[0] for e in ends]), np.concatenate([e[1] for e in ends])
+
+
+def _component_labels(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
+    """A label per node, shared by exactly the nodes of a component: the smallest node
+    each can reach, by passing labels along the edges (i, j) and jumping to labels'
+    labels until nothing changes. Faster than scipy's for the few hundred the model has."""
+    labels = np.arange(k)
+    while True:
+        low = np.minimum(labels[i], labels[j])
+        passed = labels.copy()
+        np.minimum.at(passed, i, low)
+        np.minimum.at(passed, j, low)
+        passed = passed[passed]
+        if np.array_equal(passed, labels):  # every edge joins equal labels
+            return labels
+        labels = passed
+
+
+@functools.cache
+def _upper_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of every pair in a group of `size`: asked for every month, made once."""
+    return np.triu_indices(size, 1)
 
 
 def _networkx_order(active: np.ndarray, n: int) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustersim import ClusterModel
+from clustersim import ClusterModel, network
 from clustersim.culture import converge, converge_groups, mean_culture_fit, mean_culture_fits
 from clustersim.network import collaboration_graph, group_statistics, network_statistics
 from clustersim.parameters import Parameters
@@ -171,7 +171,9 @@ def test_every_cpu_level_gives_the_recorded_tables_byte_for_byte(tmp_path: Path)
             pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
 
 
-def test_sparse_network_statistics_equal_networkx_to_the_last_bit():
+@pytest.mark.parametrize("dense_limit", [network.DENSE_LIMIT, 0], ids=["dense", "sparse"])
+def test_network_statistics_equal_networkx_to_the_last_bit(dense_limit, monkeypatch):
+    monkeypatch.setattr(network, "DENSE_LIMIT", dense_limit)
     rng = np.random.default_rng(7)
     for _ in range(60):
         n = int(rng.integers(2, 300))
