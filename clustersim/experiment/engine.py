@@ -29,11 +29,15 @@ from typing import Any
 
 from tqdm import tqdm
 
+from clustersim.experiment import compaction
 from clustersim.experiment.spec import Experiment, RunSpec
 from clustersim.experiment.store import ResultStore
-from clustersim.experiment.worker import execute_run
+from clustersim.experiment.worker import execute_batch
 
 MAX_ATTEMPTS = 3  # a run is tried at most this often, on any executor (see _retry_or_fail)
+TARGET_S = 1.0  # model CPU seconds per task: per-task costs then weigh little (BatchSizer)
+MAX_BATCH = 64  # runs per task at most: bounds a worker's memory and a batch's loss
+BASE_S, PER_ORGANISATION_MONTH_S = 0.03, 7e-6  # a run's CPU seconds, first guess
 
 
 class EngineError(Exception):
@@ -173,6 +177,44 @@ def run_experiment(
     """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
     store = ResultStore.open(out_dir, experiment)
     return _Runner(experiment, store, engine, progress).run()
+
+
+def resume(store: ResultStore) -> set[str]:
+    """The runs already done, each file read in full once; a damaged unit is dropped in
+    the log (its runs are redone) and files no live unit names are deleted."""
+    intact = {unit.name for unit in store.intact_units(verify=True)}
+    damaged = [name for name, unit in store.units().items() if unit.runs and name not in intact]
+    if damaged:
+        store.log({"status": "dropped", "units": damaged, "why": "files missing or damaged"})
+    compaction.clean(store)
+    return store.completed()
+
+
+class BatchSizer:
+    """How many runs of a scenario to send as one task: about TARGET_S of model time.
+
+    The first guess is from organisations x months; the CPU seconds that workers
+    report then rescale it, so a batch is about a second on this machine and model.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self.measured, self.estimated = 0.0, 0.0
+
+    def estimate(self, run: RunSpec) -> float:
+        p = run.parameters
+        organisations = p["n_smes"] + p["n_knowledge_institutions"] + p["n_governments"]
+        return BASE_S + PER_ORGANISATION_MONTH_S * organisations * p["months"]
+
+    def size(self, run: RunSpec, remaining: int) -> int:
+        """Runs in the next batch: about TARGET_S, never so many that workers idle at the end."""
+        scale = self.measured / self.estimated if self.estimated else 1.0
+        wanted = int(TARGET_S / max(scale * self.estimate(run), 1e-6))
+        return max(1, min(MAX_BATCH, wanted, -(-remaining // self.slots)))
+
+    def learn(self, runs: list[RunSpec], seconds: list[float]) -> None:
+        self.measured += sum(seconds)
+        self.estimated += sum(self.estimate(run) for run in runs[: len(seconds)])
 
 
 class _Runner:

@@ -4,17 +4,41 @@ Layout::
 
     RESULTS/
       manifest.json     what produced the results (experiment, versions, seeds, design, times)
-      status.jsonl      append-only log: one line per finished or failed run
-      data/<table>/scenario=<s>/point=<p>/replication=<r>/<run_id>.parquet
+      status.jsonl      append-only log: one line per finished batch, failed run or compaction
+      data/<table>/scenario=<s>/batch-<id>.parquet     a batch of runs, while the scenario runs
+      data/<table>/scenario=<s>/compact-<id>.parquet   all its runs, once the scenario is done
 
-`<table>` is series, partnerships, ties, memberships or runs (one summary row per
-run): a hive-partitioned Parquet dataset that DuckDB, pyarrow and pandas read
-across runs. Every file is written to a temporary name and renamed, with Parquet
-page checksums, and a run is logged as done only after all its files exist. On
-resume, a run counts as done only if the log says so *and* every file reads in full,
-checksums verified, with the logged row count, so truncated or corrupt files are
-redone, never read as results; readers verify the checksums too and name a damaged
-file in one line.
+`<table>` is series, partnerships, ties, memberships, organisations or runs (one
+summary row per run): a hive-partitioned Parquet dataset (scenario in the folder
+name; point and replication are columns in the files) that DuckDB, pyarrow and
+pandas read across runs, e.g. on a finished folder
+`read_parquet('data/runs/**/*.parquet', hive_partitioning=true)`.
+
+Why batches *and* compaction. A worker simulates a batch of runs of one scenario
+(about a second of model time) and writes one file per table for all of them: that
+removes the per-run costs (five fsynced files, a status line, a task) that made small
+runs slow, and bounds the files written while the experiment runs to about five per
+second of model time. Batches alone would still leave a 100,000-run sweep with
+thousands of files, so when a scenario's runs are all settled the coordinator merges
+its files into one file per table (`compaction`): a finished folder holds about
+six files per scenario, whatever the number of runs, and `report` or DuckDB opens
+those few. Compacting at the end rather than writing big files from the start keeps
+a run's data durable as soon as its batch is written, which is what resume needs.
+
+Crash safety. Every file is written to a temporary name, fsynced and renamed, with
+Parquet page checksums. The status log is the catalogue: a batch's runs are done
+only once its line is logged, after its files are durable; a compaction is real only
+once its line is logged, after its files are durable, and its line names the files
+it replaces, which readers then ignore and which are deleted afterwards. So a crash
+(SIGKILL included) at any moment leaves at most files no logged line names (ignored
+by readers, deleted on resume) or files a compaction replaced (ignored, deleted): no
+run is read twice or missed. On resume, each file the log names is read in full once
+(checksums verified) and its row count compared with the log's; a damaged file's
+batch is dropped in the log, named in one line to readers, and its runs redone.
+
+Folders written before batches (one file per run under `point=<p>/replication=<r>/`,
+one log line per run) still read and resume; their runs are merged into the
+scenario's compacted file when it is next compacted.
 """
 
 from __future__ import annotations
@@ -26,6 +50,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +87,7 @@ class RunKey:
 
 
 def run_path(data_dir: Path, table: str, run: RunSpec | RunKey) -> Path:
-    """Where one table of one run lives."""
+    """Where one table of one run lived in folders written before batches."""
     return (
         Path(data_dir)
         / table
@@ -73,14 +98,37 @@ def run_path(data_dir: Path, table: str, run: RunSpec | RunKey) -> Path:
     )
 
 
-def write_atomically(frame: pd.DataFrame, path: Path) -> None:
+def batch_path(data_dir: Path, table: str, scenario: str, name: str) -> Path:
+    """Where one table of a batch (or of a compaction) of one scenario lives."""
+    return Path(data_dir) / table / f"scenario={scenario}" / f"{name}.parquet"
+
+
+def write_atomically(frame: pd.DataFrame | pa.Table, path: Path) -> None:
     """Write Parquet to a temporary sibling, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(temporary, index=False, write_page_checksum=True)  # read back verified
+    if isinstance(frame, pa.Table):
+        pq.write_table(frame, temporary, write_page_checksum=True)
+    else:
+        frame.to_parquet(temporary, index=False, write_page_checksum=True)  # read back verified
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Files the log names together: a batch, a compaction or one run of an older folder.
+
+    `files` maps each table to its path under data/ and its row count; `legacy` marks
+    an older folder's run, whose files hold no point and replication columns.
+    """
+
+    name: str
+    scenario: str
+    runs: tuple[str, ...]
+    files: dict[str, tuple[str, int]]
+    legacy: bool = False
 
 
 class ResultStore:
@@ -92,6 +140,7 @@ class ResultStore:
         self.data_dir = self.root / "data"
         self.status_path = self.root / "status.jsonl"
         self.manifest_path = self.root / "manifest.json"
+        self._order = {run.run_id: i for i, run in enumerate(runs)}
 
     # ------------------------------------------------------------- lifecycle
     @classmethod
@@ -168,48 +217,73 @@ class ResultStore:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def mark_done(self, run: RunKey | RunSpec, rows: dict[str, int]) -> None:
-        self.log({"run": run.run_id, "status": "done", "rows": rows})
+    def mark_batch_done(self, batch: str, scenario: str, result: dict[str, Any]) -> None:
+        """Log a batch's runs as done: its files are durable (the worker fsynced them)."""
+        entry = {"status": "done", "batch": batch, "scenario": scenario}
+        self.log({**entry, "runs": result["runs"], "files": result["files"]})
 
     def mark_failed(self, run: RunKey | RunSpec, error: str, attempt: int) -> None:
         self.log({"run": run.run_id, "status": "failed", "attempt": attempt, "error": error})
 
-    def logged_done(self) -> dict[str, dict[str, int]]:
-        """Run id -> row counts, for runs the log says are done (the latest line wins)."""
-        done: dict[str, dict[str, int]] = {}
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """The status log's lines as dicts; a line cut off by a crash is skipped."""
         if not self.status_path.exists():
-            return done
+            return
         with open(self.status_path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # a line cut off by a crash: that run is simply not done
-                if _done_entry(entry):
-                    done[entry["run"]] = entry["rows"]
-        return done
+                    continue  # a line cut off by a crash: that batch is simply not done
+                if isinstance(entry, dict):
+                    yield entry
 
-    def completed(self, verify: bool = False) -> set[str]:
-        """Ids of runs whose every file is present, readable and of the logged size.
+    def units(self) -> dict[str, Unit]:
+        """The live units, by name, in log order: what the log says the data is."""
+        keys = {run.run_id: run for run in self.runs}
+        live: dict[str, Unit] = {}
+        for entry in self.entries():
+            if _done_entry(entry) and entry["run"] in keys:  # a folder from before batches
+                unit = _legacy_unit(self.data_dir, keys[entry["run"]], entry["rows"])
+                live[unit.name] = unit
+            elif _batch_entry(entry):
+                runs = tuple(r for r in entry["runs"] if r in keys)
+                live[entry["batch"]] = Unit(entry["batch"], entry["scenario"], runs, _files(entry))
+            elif _batch_entry(entry, "compacted"):
+                replaced = [live.pop(u) for u in entry["replaces"] if u in live]
+                runs = tuple(r for unit in replaced for r in unit.runs)
+                name, scenario = entry["batch"], entry["scenario"]
+                live[name] = Unit(name, scenario, runs, _files(entry))
+            elif entry.get("status") == "dropped" and isinstance(entry.get("units"), list):
+                for name in entry["units"]:
+                    live.pop(name, None)
+        return live
+
+    def logged_done(self) -> dict[str, str]:
+        """Run id -> the unit holding it, for runs the log says are done."""
+        return {run: unit.name for unit in self.units().values() for run in unit.runs}
+
+    def intact_units(self, verify: bool = False) -> list[Unit]:
+        """Live units whose every file is present, readable and of the logged size,
+        in design order of their first run.
 
         With `verify`, every file is read in full, its page checksums checked, so a file
         with damaged data pages behind an intact footer is not taken as done (resume).
         """
-        logged = self.logged_done()
-        return {
-            run.run_id
-            for run in self.runs
-            if run.run_id in logged and self._intact(run, logged[run.run_id], verify)
-        }
+        units = [u for u in self.units().values() if u.runs and self._intact(u, verify)]
+        return sorted(units, key=lambda u: min(self._order[r] for r in u.runs))
 
-    def _intact(self, run: RunKey, rows: dict[str, int], verify: bool) -> bool:
-        # A run logged before runs stored their organisations is whole without them.
-        for table in (t for t in TABLES if t != "organisations" or t in rows):
-            path = run_path(self.data_dir, table, run)
+    def completed(self, verify: bool = False) -> set[str]:
+        """Ids of runs whose every file is present, readable and of the logged size."""
+        return {run for unit in self.intact_units(verify) for run in unit.runs}
+
+    def _intact(self, unit: Unit, verify: bool) -> bool:
+        for relative, rows in unit.files.values():
+            path = self.data_dir / relative
             try:
-                if pq.read_metadata(path).num_rows != rows[table]:
+                if pq.read_metadata(path).num_rows != rows:
                     return False
-            except (OSError, KeyError, ValueError, pa.ArrowException):
+            except (OSError, ValueError, pa.ArrowException):
                 return False
             if verify and damage(path) is not None:
                 return False
@@ -217,13 +291,51 @@ class ResultStore:
 
     # ------------------------------------------------------------- reading
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """One table across all completed runs, with scenario, point and replication columns."""
-        return _read_files(self.root, table, self.completed_files(table), columns)
+        """One table across all completed runs, with scenario, point and replication
+        columns, rows in design order (so batch sizes and workers change nothing)."""
+        units = self.intact_units()
+        wanted = None if columns is None else list(dict.fromkeys([*columns, *PARTITIONS]))
+        frames = [
+            _read_files(self.root, table, self._paths(table, units, legacy), wanted)
+            for legacy in (False, True)
+        ]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame()
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        frame = self._in_design_order(frame)
+        if columns is not None:
+            return frame[columns]
+        rest = [c for c in frame.columns if c not in PARTITIONS]
+        return frame[[*rest, *PARTITIONS]]
+
+    def _paths(self, table: str, units: list[Unit], legacy: bool) -> list[str]:
+        keys = {run.run_id: run for run in self.runs}
+        paths = []
+        for unit in (u for u in units if u.legacy == legacy):
+            if table in unit.files:
+                paths.append(str(self.data_dir / unit.files[table][0]))
+            elif legacy:  # stored before runs had this table: named, so reading says so
+                paths.append(str(run_path(self.data_dir, table, keys[unit.runs[0]])))
+        return paths
+
+    def _in_design_order(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows sorted by their run's place in the design, stably (a no-op when sorted)."""
+        scenarios = list(dict.fromkeys(run.scenario for run in self.runs))
+        replications = max((run.replication for run in self.runs), default=0) + 1
+        points = max((run.point for run in self.runs), default=0) + 1
+        code = pd.Categorical(frame["scenario"], categories=scenarios).codes.astype(np.int64)
+        key = (code * points + frame["point"].to_numpy()) * replications
+        key = key + frame["replication"].to_numpy()
+        if len(key) > 1 and (np.diff(key) < 0).any():
+            frame = frame.iloc[np.argsort(key, kind="stable")]
+        return frame.reset_index(drop=True)
 
     def completed_files(self, table: str) -> list[str]:
-        """The files of `table` that belong to completed runs, in design order."""
-        done = self.completed()
-        return [str(run_path(self.data_dir, table, r)) for r in self.runs if r.run_id in done]
+        """The files of `table` that hold completed runs, in design order."""
+        units = self.intact_units()
+        legacy = self._paths(table, units, True)
+        return [*self._paths(table, units, False), *legacy]
 
     # ------------------------------------------------------------ manifest
     def read_manifest(self) -> dict[str, Any]:
@@ -343,6 +455,39 @@ def _done_entry(entry: Any) -> bool:
         and isinstance(entry.get("run"), str)
         and isinstance(entry.get("rows"), dict)
     )
+
+
+def _batch_entry(entry: dict[str, Any], status: str = "done") -> bool:
+    """Whether a status line logs a batch (or, with status "compacted", a compaction)."""
+    listed = "runs" if status == "done" else "replaces"
+    files = entry.get("files")
+    return (
+        entry.get("status") == status
+        and isinstance(entry.get("batch"), str)
+        and isinstance(entry.get("scenario"), str)
+        and isinstance(entry.get(listed), list)
+        and isinstance(files, dict)
+        and all(
+            isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and isinstance(f[1], int)
+            for f in files.values()
+        )
+    )
+
+
+def _files(entry: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    return {table: (path, rows) for table, (path, rows) in entry["files"].items()}
+
+
+def _legacy_unit(data_dir: Path, run: RunKey, rows: dict[str, Any]) -> Unit:
+    """A run of a folder written before batches: one file per table, point and
+    replication in the path. (A run logged before runs stored their organisations
+    is whole without them.)"""
+    files = {
+        table: (run_path(data_dir, table, run).relative_to(data_dir).as_posix(), rows[table])
+        for table in TABLES
+        if table in rows
+    }
+    return Unit(f"run:{run.run_id}", run.scenario, (run.run_id,), files, legacy=True)
 
 
 def _key(run: RunSpec) -> RunKey:
