@@ -15,7 +15,7 @@ import pytest
 from clustersim.config import ConfigError, load_config
 from clustersim.experiment.engine import Engine
 from clustersim.experiment.spec import load_experiment
-from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
+from clustersim.experiment.store import ResultStore, StoreError, read_table
 from tests.processes import assert_one_line_error, clustersim
 from tests.test_experiments import run as run_serially
 from tests.test_experiments import write_compare, write_sweep
@@ -113,36 +113,39 @@ def flip_a_byte_silently(path: Path) -> None:
 def test_a_flipped_byte_fails_its_page_checksum_and_is_redone(folders, tmp_path):
     """Silent corruption: the file still decodes, to wrong numbers; the checksum tells."""
     out = copy(folders, "compare", tmp_path)
-    victim = run_path(out / "data", "series", ResultStore.existing(out).runs[1])
+    store = ResultStore.existing(out)
+    victim = store.file_of("series", store.runs[1].run_id)  # its scenario's two runs
     flip_a_byte_silently(victim)
     with pytest.raises(StoreError, match="checksum") as error:
         read_table(out, "series")
     assert str(victim) in str(error.value)
     assert_one_line_error(clustersim("export", out, "--csv"), str(victim), "checksum")
     resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
-    assert "(3 from before, 1 now)" in resumed.stderr, resumed.stderr
+    assert "(2 from before, 2 now)" in resumed.stderr, resumed.stderr
     assert clustersim("export", out, "--csv").returncode == 0
 
 
 @pytest.mark.parametrize("command", [["report"], ["export", "--csv"]])
 def test_a_damaged_data_page_is_named_then_redone(folders, tmp_path, command):
     out = copy(folders, "compare", tmp_path)
-    victim = run_path(out / "data", "partnerships", ResultStore.existing(out).runs[0])
+    store = ResultStore.existing(out)
+    victim = store.file_of("partnerships", store.runs[0].run_id)  # its scenario's two runs
     damage_data_pages(victim)
     result = clustersim(*command, out)
     assert_one_line_error(result, str(victim), "damaged", "run the same compare")
     resumed = clustersim("compare", folders["experiment"], "--out", out, "--serial")
-    assert "(3 from before, 1 now)" in resumed.stderr, resumed.stderr
+    assert "(2 from before, 2 now)" in resumed.stderr, resumed.stderr
     assert clustersim(*command, out).returncode == 0
 
 
 def test_an_incomplete_export_names_the_missing_runs(folders, tmp_path):
     out = copy(folders, "compare", tmp_path)
     lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
-    (out / "status.jsonl").write_text("".join(x for x in lines if "quick_win-r001" not in x))
+    # the log without quick_win's lines: its batch and its compaction
+    (out / "status.jsonl").write_text("".join(x for x in lines if "quick_win" not in x))
     result = clustersim("export", out, "--csv")
     assert result.returncode == 0, result.stderr
-    assert "clustersim: warning: exported 3 of 4 designed runs" in result.stderr
+    assert "clustersim: warning: exported 2 of 4 designed runs" in result.stderr
     assert "quick_win-r001" in result.stderr
     complete = clustersim("export", folders["compare"], "--csv", "--out", tmp_path / "csv")
     assert "warning" not in complete.stderr

@@ -3,6 +3,7 @@ cluster, worker death, interruption and resume, corrupt files, designs and analy
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -26,7 +27,7 @@ from clustersim.experiment.abc_plan import is_abc, read_abc_plan
 from clustersim.experiment.engine import MAX_ATTEMPTS, Engine, run_experiment
 from clustersim.experiment.sensitivity import SensitivityError, analyse, point_means
 from clustersim.experiment.spec import load_experiment
-from clustersim.experiment.store import ResultStore, StoreError, read_table, run_path
+from clustersim.experiment.store import ResultStore, StoreError, read_table
 
 from .processes import clustersim, run_command, started
 
@@ -130,10 +131,17 @@ def free_port() -> int:
 
 
 def done_runs(out: Path) -> int:
+    """Runs the status log says are done: those of its batch lines."""
     status = out / "status.jsonl"
     if not status.exists():
         return 0
-    return sum('"status": "done"' in line for line in status.read_text().splitlines())
+    done = set()
+    for line in status.read_text().splitlines():
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if entry.get("status") == "done":
+                done.update(entry.get("runs", [entry.get("run")]))
+    return len(done)
 
 
 def wait_for(condition, timeout: float = 120.0) -> None:
@@ -292,20 +300,21 @@ def _worker_processes(pid: int) -> list[int]:
     return [grandchild for child in children(pid) for grandchild in children(child)]
 
 
-def run_or_kill_the_worker(run, data_dir):
-    """The worker's job, slowed down, except that replication 1 of quick_win kills its process.
+def run_or_kill_the_worker(runs, data_dir, batch):
+    """The worker's job, slowed down, except that a batch holding replication 1 of
+    quick_win kills its process.
 
     The others take longer than the killer, so they are in flight when it dies.
     """
-    if run.scenario == "quick_win" and run.replication == 1:
+    if any(run.scenario == "quick_win" and run.replication == 1 for run in runs):
         time.sleep(0.1)
         os._exit(1)
     time.sleep(0.5)
-    return worker.execute_run(run, data_dir)
+    return worker.execute_batch(runs, data_dir, batch)
 
 
 def test_a_run_that_always_kills_its_worker_fails_alone(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine_module, "execute_run", run_or_kill_the_worker)
+    monkeypatch.setattr(engine_module, "execute_batch", run_or_kill_the_worker)
     path = write_compare(tmp_path, replications=4, months=12)
     out = tmp_path / "out"
     with Engine.local(2) as local:
@@ -316,10 +325,10 @@ def test_a_run_that_always_kills_its_worker_fails_alone(tmp_path, monkeypatch):
     assert outcome.completed == outcome.total - 1
 
 
-def fail_every_time(run, data_dir: str) -> dict[str, int]:
-    """A run that fails the same way on every attempt; each attempt leaves one line."""
+def fail_every_time(runs, data_dir: str, batch: str) -> dict[str, int]:
+    """A batch that fails the same way on every attempt; each attempt of a run leaves a line."""
     with open(Path(data_dir).parent / "attempts.log", "a") as log:
-        log.write(f"{run.run_id}\n")
+        log.writelines(f"{run.run_id}\n" for run in runs)
     raise RuntimeError("deterministic failure")
 
 
@@ -329,7 +338,7 @@ def test_a_deterministic_failure_is_tried_exactly_max_attempts_times(
 ):
     from distributed import LocalCluster
 
-    monkeypatch.setattr(engine_module, "execute_run", fail_every_time)
+    monkeypatch.setattr(engine_module, "execute_batch", fail_every_time)
     path = write_compare(tmp_path, replications=1, months=12)
     out = tmp_path / "out"
     with ExitStack() as stack:
@@ -427,15 +436,17 @@ def test_a_truncated_file_is_detected_and_redone(tmp_path, tiny_serial):
     path, out = copy_of(tiny_serial, tmp_path)
     experiment = load_experiment(path)
     victim = experiment.runs()[1]
-    damaged = run_path(out / "data", "partnerships", victim)
+    damaged = ResultStore.existing(out).file_of("partnerships", victim.run_id)
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
     store = ResultStore.existing(out)
     assert victim.run_id not in store.completed()
-    assert len(read_table(out, "runs")) == 3  # the damaged run is never read as a result
-    run(path, out)  # the same command again redoes it
+    # the damaged file's runs (its scenario's, compacted) are never read as results
+    assert len(read_table(out, "runs")) == 2
+    run(path, out)  # the same command again redoes them
     assert_same_tables(tiny_serial[1], out)
     redone = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
-    assert sum(e.get("run") == victim.run_id and e["status"] == "done" for e in redone) == 2
+    assert sum(victim.run_id in e.get("runs", []) and e["status"] == "done" for e in redone) == 2
+    assert any(e["status"] == "dropped" for e in redone)
 
 
 def test_a_changed_experiment_is_refused_in_the_same_folder(tmp_path, tiny_serial):

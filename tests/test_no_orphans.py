@@ -12,7 +12,8 @@ from pathlib import Path
 import psutil
 
 from clustersim.experiment.export import export_csv
-from clustersim.experiment.store import TABLES, ResultStore, read_table, run_path
+from clustersim.experiment.store import TABLES, ResultStore, read_table
+from tests.test_experiments import done_runs as runs_done
 from tests.test_experiments import run as run_serially
 from tests.test_experiments import write_compare
 
@@ -36,9 +37,6 @@ def gone(process: psutil.Process) -> bool:
         return True
 
 
-def runs_done(out: Path) -> int:
-    status = out / "status.jsonl"
-    return status.read_text().count('"status": "done"') if status.exists() else 0
 
 
 def test_sigkill_of_the_coordinator_leaves_no_process_behind(tmp_path):
@@ -71,15 +69,16 @@ def test_sigkill_of_the_coordinator_leaves_no_process_behind(tmp_path):
 
 
 def test_files_of_a_run_not_logged_done_are_never_read(tmp_path):
-    """What a dying worker may leave: complete files of a run the status log never got."""
+    """What a dying worker may leave: complete files of runs the status log never got."""
     out = tmp_path / "out"
     run_serially(write_compare(tmp_path, replications=2, months=3), out)
     store = ResultStore.existing(out)
     last = store.runs[-1]
+    files = [store.file_of(t, last.run_id) for t in TABLES]
     lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
-    (out / "status.jsonl").write_text("".join(x for x in lines if last.run_id not in x))
-    assert all(run_path(store.data_dir, t, last).exists() for t in TABLES)
+    (out / "status.jsonl").write_text("".join(x for x in lines if last.scenario not in x))
+    assert all(path.exists() for path in files)
     assert last.run_id not in set(read_table(out, "runs")["run_id"])
-    assert len(read_table(out, "runs")) == len(store.runs) - 1
+    assert len(read_table(out, "runs")) == len(store.runs) - 2  # its scenario's two runs
     counts = export_csv(ResultStore.existing(out), tmp_path / "csv")
-    assert counts["runs"] == len(store.runs) - 1
+    assert counts["runs"] == len(store.runs) - 2

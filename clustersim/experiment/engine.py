@@ -16,7 +16,8 @@ import os
 import signal
 import sys
 import threading
-from collections import deque
+import uuid
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -86,6 +87,8 @@ class Engine:
         n = min(workers or cores, cores)
         capped = f", --workers {workers} capped at the {cores} cores" if n != (workers or n) else ""
         context = get_context("forkserver")
+        # Workers fork from a server that has imported the model once, not each on its own.
+        context.set_forkserver_preload(["clustersim.experiment.worker"])
         lifeline, keep_alive = context.Pipe(duplex=False)
         try:
             yield cls(
@@ -220,9 +223,12 @@ class BatchSizer:
 class _Runner:
     """One invocation's loop: what is queued, in flight, suspected, retried and failed.
 
-    A dead process breaks the whole local pool, and every run in flight fails with it:
-    those become suspects, rerun one at a time, so only a run that kills its worker on
-    its own is charged an attempt, and the others are not failed along with it.
+    Runs go to workers in batches of one scenario (`BatchSizer`); a batch is logged
+    done in one line once the worker has written its files, and a scenario whose runs
+    are all settled is compacted (`compaction`). A dead process breaks the whole local
+    pool, and every batch in flight fails with it: their runs become suspects, rerun
+    one at a time, so only a run that kills its worker on its own is charged an
+    attempt, and the others are not failed along with it.
     """
 
     def __init__(
@@ -230,15 +236,18 @@ class _Runner:
     ) -> None:
         runs = experiment.runs()
         self.store, self.engine, self.total = store, engine, len(runs)
-        self.done = store.completed(verify=True)  # a damaged file's run is redone
+        self.done = resume(store)  # a damaged file's runs are redone
         self.queue: deque[RunSpec] = deque(r for r in runs if r.run_id not in self.done)
+        self.unsettled = Counter(run.scenario for run in self.queue)
+        self.scenarios = list(dict.fromkeys(run.scenario for run in runs))
         self.suspects: deque[RunSpec] = deque()
         self.attempts: dict[str, int] = {}
         self.failed: list[str] = []
         self.completed = 0
+        self.sizer = BatchSizer(engine.slots)
         self.data_dir = str(store.data_dir.resolve())  # workers may run in another folder
         self.executor: Executor | None = None
-        self.in_flight: dict[Future, RunSpec] = {}
+        self.in_flight: dict[Future, tuple[str, list[RunSpec]]] = {}
         self.bar = tqdm(
             total=len(runs),
             initial=len(self.done),
@@ -262,11 +271,14 @@ class _Runner:
             self.bar.close()
             if self.executor is not None:
                 _stop(self.executor, self.in_flight)
+        for scenario in self.scenarios:  # those settled before this invocation, too
+            compaction.compact(self.store, scenario)
+        compaction.clean(self.store)  # files of batches whose worker died mid-write
         self.store.finish(failed=len(self.failed))
         return Outcome(self.total, len(self.done), self.completed, self.failed)
 
     def _step(self) -> None:
-        """Fill the executor, wait for the first run to end, and handle what ended."""
+        """Fill the executor, wait for the first batch to end, and handle what ended."""
         if self.executor is None:
             self.executor = self.engine.make()
         if not self._submit():
@@ -280,16 +292,23 @@ class _Runner:
             self._rebuild()
 
     def _submit(self) -> bool:
-        """Keep the executor's slots full (one slot while suspects are rerun).
+        """Keep the executor's slots full (one run at a time while suspects are rerun).
 
         False when the pool broke with nothing in flight to blame: it is rebuilt.
         """
         source, limit = (self.suspects, 1) if self.suspects else (self.queue, self.engine.slots)
         try:
             while source and len(self.in_flight) < limit:
-                future = self.executor.submit(execute_run, source[0], self.data_dir)
-                self.in_flight[future] = source.popleft()
-        except BrokenProcessPool:  # a worker died between runs; what is in flight fails
+                size = 1 if source is self.suspects else self.sizer.size(source[0], len(source))
+                batch = _take(source, size)
+                name = f"batch-{uuid.uuid4().hex[:12]}"
+                try:
+                    future = self.executor.submit(execute_batch, batch, self.data_dir, name)
+                except BaseException:
+                    source.extendleft(reversed(batch))
+                    raise
+                self.in_flight[future] = (name, batch)
+        except BrokenProcessPool:  # a worker died between batches; what is in flight fails
             if not self.in_flight:  # and nothing was: no run to blame, rebuild the pool
                 _stop(self.executor, self.in_flight)
                 self.executor = None
@@ -297,23 +316,39 @@ class _Runner:
         return True
 
     def _collect(self, future: Future, alone: bool) -> bool:
-        """Record one ended run as done, retried or suspected; True if its worker died."""
-        run = self.in_flight.pop(future)
+        """Record one ended batch's runs as done, retried or suspected; True if its worker died."""
+        name, batch = self.in_flight.pop(future)
         try:
-            rows = future.result()
+            result = future.result()
         except BrokenProcessPool:
-            if alone:
-                self._retry_or_fail(run, "worker process died", then=self.suspects)
+            if alone and len(batch) == 1:
+                self._retry_or_fail(batch[0], "worker process died", then=self.suspects)
             else:
-                self.suspects.append(run)
+                self.suspects.extend(batch)
             return True
-        except Exception as exc:  # a failing run must not sink the experiment
-            self._retry_or_fail(run, f"{type(exc).__name__}: {exc}", then=self.queue)
+        except Exception as exc:  # a failing batch must not sink the experiment
+            for run in reversed(batch):
+                self._retry_or_fail(run, f"{type(exc).__name__}: {exc}", then=self.queue)
             return False
-        self.store.mark_done(run, rows)
-        self.completed += 1
-        self.bar.update()
+        if result["runs"]:
+            self.store.mark_batch_done(name, batch[0].scenario, result)
+        done = set(result["runs"])
+        self.sizer.learn([run for run in batch if run.run_id in done], result["seconds"])
+        for run in reversed(batch):
+            if run.run_id in result["failed"]:
+                self._retry_or_fail(run, result["failed"][run.run_id], then=self.queue)
+        for run in batch:
+            if run.run_id in done:
+                self._settle(run)
+        self.completed += len(done)
+        self.bar.update(len(done))
         return False
+
+    def _settle(self, run: RunSpec) -> None:
+        """A run is done or given up: compact its scenario once none of its runs is left."""
+        self.unsettled[run.scenario] -= 1
+        if self.unsettled[run.scenario] == 0:
+            compaction.compact(self.store, run.scenario)
 
     def _retry_or_fail(self, run: RunSpec, error: str, then: deque[RunSpec]) -> None:
         """The one place attempts are counted: requeue a run or give it up as failed."""
@@ -324,12 +359,14 @@ class _Runner:
             self.failed.append(run.run_id)
             self.bar.set_postfix(failed=len(self.failed))
         self.store.mark_failed(run, error, self.attempts[run.run_id])
+        if self.attempts[run.run_id] >= MAX_ATTEMPTS:
+            self._settle(run)
 
     def _rebuild(self) -> None:
         """Requeue what was in flight as suspects and drop the broken pool."""
-        for future, run in self.in_flight.items():
+        for future, (_, batch) in self.in_flight.items():
             future.cancel()
-            self.suspects.append(run)
+            self.suspects.extend(batch)
         self.in_flight.clear()
         self.store.log(
             {
@@ -341,7 +378,15 @@ class _Runner:
         self.executor = None
 
 
-def _stop(executor: Executor, in_flight: dict[Future, RunSpec]) -> None:
+def _take(source: deque[RunSpec], size: int) -> list[RunSpec]:
+    """Up to `size` runs from the head of `source`, all of the head's scenario."""
+    batch = [source.popleft()]
+    while source and len(batch) < size and source[0].scenario == batch[0].scenario:
+        batch.append(source.popleft())
+    return batch
+
+
+def _stop(executor: Executor, in_flight: dict[Future, Any]) -> None:
     """Cancel what has not started and let the executor go without waiting for the rest."""
     for future in in_flight:
         future.cancel()

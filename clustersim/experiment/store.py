@@ -331,6 +331,11 @@ class ResultStore:
             frame = frame.iloc[np.argsort(key, kind="stable")]
         return frame.reset_index(drop=True)
 
+    def file_of(self, table: str, run_id: str) -> Path:
+        """The file holding `table`'s rows of a run the log says is done."""
+        unit = self.units()[self.logged_done()[run_id]]
+        return self.data_dir / unit.files[table][0]
+
     def completed_files(self, table: str) -> list[str]:
         """The files of `table` that hold completed runs, in design order."""
         units = self.intact_units()
