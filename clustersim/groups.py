@@ -56,5 +56,6 @@ def group_means(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     means = np.empty(len(sizes))
     for n in np.unique(sizes).tolist():
         which = np.flatnonzero(sizes == n)
-        means[which] = values[starts[which, None] + np.arange(n)].mean(axis=1)
+        # What `mean` does, without its checks: a sum along the rows, divided by n.
+        means[which] = np.add.reduce(values[starts[which, None] + np.arange(n)], axis=1) / n
     return means

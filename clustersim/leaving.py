@@ -119,7 +119,7 @@ def still_worth_it(
     patience = (
         np.array([part.patience_months[m] for part in parts for m in part.members])
         * (1.0 + p.patience_trust_gain * trust_in_others)
-        * (1.0 + pop.experience_factor(p.experience_scale)[idx])
+        * (1.0 + pop.experience_factor(p.experience_scale, idx))
     )
     months = month - np.repeat([part.formed_month for part in parts], sizes)
     evidence = np.repeat([part.evidence for part in parts], sizes)

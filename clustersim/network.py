@@ -66,6 +66,16 @@ def network_statistics(graph: nx.Graph) -> dict[str, float]:
 def group_statistics(n_organisations: int, groups: Sequence[Sequence[int]]) -> dict[str, float]:
     """`network_statistics` of the groups' collaboration graph, equal to the last bit.
 
+    About a third of a run's months change no partnership's members; their network is
+    last month's, so the last few answers are remembered.
+    """
+    return dict(_statistics(n_organisations, tuple(map(tuple, groups))))
+
+
+@functools.lru_cache(maxsize=4)
+def _statistics(n_organisations: int, groups: tuple[tuple[int, ...], ...]) -> dict[str, float]:
+    """`group_statistics`, worked out.
+
     The model measures its network every month, so this works on the collaborating
     organisations alone: a dense 0/1 matrix while they are few (one small matrix product
     counts every triangle), a sparse one beyond `DENSE_LIMIT`. Both count exactly: the

@@ -303,7 +303,7 @@ def work_conditions(
         leadership=coordinating(led, [part.served for part in parts], p).tolist(),
         min_knowledge=np.minimum.reduceat(pop.knowledge[idx], starts).tolist(),
         culture_fit=mean_culture_fits(pop.culture[idx], sizes).tolist(),
-        experience=group_means(pop.experience_factor(p.experience_scale)[idx], sizes).tolist(),
+        experience=group_means(pop.experience_factor(p.experience_scale, idx), sizes).tolist(),
         competitor_share=shares,
         free_riders=dict(zip(np.unique(rider_owner).tolist(), groups, strict=False)),
     )
