@@ -98,6 +98,7 @@ class Partnership:
     size_at_end: int | None = None  # set when it dissolves
     ended_month: int | None = None
     cause: Cause | None = None
+    basis: WorkBasis | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.led_at_formation = self.leader is not None
@@ -266,6 +267,16 @@ def progress_rate(
 
 
 @dataclass(frozen=True)
+class WorkBasis:
+    """What a partnership's members alone decide about its work: fixed while they stay."""
+
+    members: list[int]  # whom it was worked out for
+    min_knowledge: float
+    competitor_share: float  # share of member pairs that compete directly
+    free_riders: np.ndarray | None  # members far below the mean knowledge, if any
+
+
+@dataclass(frozen=True)
 class WorkConditions:
     """What shapes each partnership's progress this month and stays fixed during it.
 
@@ -283,30 +294,51 @@ class WorkConditions:
 def work_conditions(
     parts: Sequence[Partnership], population: Population, p: Parameters
 ) -> WorkConditions:
-    """`WorkConditions` of all partnerships at once, over their members end to end."""
+    """`WorkConditions` of all partnerships at once, over their members end to end.
+
+    What the members alone decide (`WorkBasis`) is worked out again only for the
+    partnerships whose members changed; cultures and experience change every month.
+    """
     pop = population
+    stale = [part for part in parts if part.basis is None or part.basis.members != part.members]
+    for part, basis in zip(stale, work_bases(stale, pop, p), strict=True):
+        part.basis = basis
     idx, sizes, _ = members_end_to_end([part.members for part in parts])
-    starts = np.cumsum(sizes) - sizes
+    leaders = [-1 if part.leader is None else part.leader for part in parts]
+    led = np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders])
+    return WorkConditions(
+        leadership=coordinating(led, [part.served for part in parts], p).tolist(),
+        min_knowledge=[part.basis.min_knowledge for part in parts],
+        culture_fit=mean_culture_fits(pop.culture[idx], sizes).tolist(),
+        experience=group_means(pop.experience_factor(p.experience_scale, idx), sizes).tolist(),
+        competitor_share=[part.basis.competitor_share for part in parts],
+        free_riders={
+            k: part.basis.free_riders
+            for k, part in enumerate(parts)
+            if part.basis.free_riders is not None
+        },
+    )
+
+
+def work_bases(parts: Sequence[Partnership], pop: Population, p: Parameters) -> list[WorkBasis]:
+    """Each partnership's `WorkBasis`, batched over their members end to end."""
+    if not parts:
+        return []
+    idx, sizes, starts = members_end_to_end([part.members for part in parts])
     knowledge_mean = group_means(pop.knowledge[idx], sizes)
     rides = pop.knowledge[idx] < p.free_rider_share * np.repeat(knowledge_mean, sizes)
     owner = np.repeat(np.arange(len(parts)), sizes)
     rider_owner = owner[rides]  # partnerships in order, so each one's riders are adjacent
     groups = np.split(idx[rides], np.flatnonzero(np.diff(rider_owner)) + 1)
-    leaders = [-1 if part.leader is None else part.leader for part in parts]
-    led = np.where(np.array(leaders) < 0, 0.0, pop.leadership[leaders])
+    riders = dict(zip(np.unique(rider_owner).tolist(), groups, strict=False))
     pairs = pairs_sharing_a_key(pop.competitor_keys[idx], sizes).tolist()
-    shares = []
-    for part, competing in zip(parts, pairs, strict=True):
+    lowest = np.minimum.reduceat(pop.knowledge[idx], starts).tolist()
+    bases = []
+    for k, part in enumerate(parts):
         possible = part.size * (part.size - 1) / 2
-        shares.append(competing / possible if possible else 0.0)
-    return WorkConditions(
-        leadership=coordinating(led, [part.served for part in parts], p).tolist(),
-        min_knowledge=np.minimum.reduceat(pop.knowledge[idx], starts).tolist(),
-        culture_fit=mean_culture_fits(pop.culture[idx], sizes).tolist(),
-        experience=group_means(pop.experience_factor(p.experience_scale, idx), sizes).tolist(),
-        competitor_share=shares,
-        free_riders=dict(zip(np.unique(rider_owner).tolist(), groups, strict=False)),
-    )
+        share = pairs[k] / possible if possible else 0.0
+        bases.append(WorkBasis(list(part.members), lowest[k], share, riders.get(k)))
+    return bases
 
 
 def coordinating(leadership: np.ndarray, served: list[bool], p: Parameters) -> np.ndarray:
