@@ -167,7 +167,10 @@ def _real_store(folder: Path, runs: int) -> dict[str, Any]:
     for table in TABLES:
         frame = read_table(folder / "out", table).drop(columns=["scenario"])
         by_run = dict(iter(frame.groupby("replication", sort=True)))
-        tables[table] = [pa.Table.from_pandas(by_run[r], preserve_index=False) for r in range(runs)]
+        empty = frame.iloc[0:0]
+        tables[table] = [
+            pa.Table.from_pandas(by_run.get(r, empty), preserve_index=False) for r in range(runs)
+        ]
     batch = max(sorted(sizes)[len(sizes) // 2], 1)  # the median batch the engine sent
     return {"runs": runs, "wall_s": wall, "tables": tables, "batch_runs": batch}
 
