@@ -7,6 +7,9 @@ answered by a k-d tree, never by comparing all pairs.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -32,22 +35,58 @@ def place_in_centres(centres: np.ndarray, n: int, region_km: float, rng: np.rand
     return np.clip(points, 0.0, np.nextafter(region_km, 0.0))
 
 
-def neighbours_within(
-    positions_km: np.ndarray, radius_km: float, chunk: int = 256
-) -> list[np.ndarray]:
+class Neighbours(Sequence[np.ndarray]):
+    """Each location's sorted neighbour indices, stored end to end (compressed rows).
+
+    One int64 array of all neighbours and one of row offsets: 8 bytes a neighbour and
+    8 an organisation. A list of one array per organisation cost 112 bytes of array
+    header each, more than the nine neighbours of the default density. Row i is a
+    read-only view, so no caller can change another's neighbours.
+    """
+
+    def __init__(self, offsets: np.ndarray, indices: np.ndarray) -> None:
+        self.offsets = offsets
+        self.indices = indices
+        self.indices.flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return self.indices[self.offsets[i] : self.offsets[i + 1]]
+
+    @property
+    def pairs(self) -> int:
+        """Ordered pairs of neighbours: the length of all lists together."""
+        return len(self.indices)
+
+
+def neighbours_within(positions_km: np.ndarray, radius_km: float, chunk: int = 256) -> Neighbours:
     """For each location, the sorted indices of the others within `radius_km`.
 
     The tree is asked `chunk` locations at a time, so only one chunk's lists of Python
     integers (36 bytes a neighbour) exist at once; what is kept is 8 bytes a neighbour
-    (`clustersim.resources` estimates it). Same indices, same order, as one query.
+    and 8 a location (`clustersim.resources` estimates it). Same indices, same order,
+    as one query; never an all-pairs or dense structure.
     """
     tree = cKDTree(positions_km)
-    found: list[np.ndarray] = []
+    counts = np.zeros(len(positions_km), dtype=np.int64)
+    parts: list[np.ndarray] = []
     for start in range(0, len(positions_km), chunk):
         lists = tree.query_ball_point(
             positions_km[start : start + chunk], r=radius_km, return_sorted=True
         )
-        for i, near in enumerate(lists, start):
-            indices = np.array(near, dtype=np.int64)
-            found.append(indices[indices != i])
-    return found
+        lengths = np.fromiter(map(len, lists), np.int64, len(lists))
+        found = np.fromiter(itertools.chain.from_iterable(lists), np.int64, int(lengths.sum()))
+        rows = np.repeat(np.arange(start, start + len(lists)), lengths)
+        others = found != rows  # not oneself
+        parts.append(found[others])
+        counts[start : start + len(lists)] = lengths - np.bincount(
+            rows[~others] - start, minlength=len(lists)
+        )
+    offsets = np.zeros(len(positions_km) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return Neighbours(offsets, indices)
