@@ -266,6 +266,9 @@ def progress_rate(
     )
 
 
+FEW = 4  # partnerships up to which `work_bases` works one at a time
+
+
 @dataclass(frozen=True)
 class WorkBasis:
     """What a partnership's members alone decide about its work: fixed while they stay."""
@@ -321,9 +324,13 @@ def work_conditions(
 
 
 def work_bases(parts: Sequence[Partnership], pop: Population, p: Parameters) -> list[WorkBasis]:
-    """Each partnership's `WorkBasis`, batched over their members end to end."""
-    if not parts:
-        return []
+    """Each partnership's `WorkBasis`, batched over their members end to end.
+
+    Most months only the few partnerships just formed or just left need one; for so
+    few, one at a time costs less than batching (the same figures, bit for bit).
+    """
+    if len(parts) <= FEW:
+        return [work_basis(part, pop, p) for part in parts]
     idx, sizes, starts = members_end_to_end([part.members for part in parts])
     knowledge_mean = group_means(pop.knowledge[idx], sizes)
     rides = pop.knowledge[idx] < p.free_rider_share * np.repeat(knowledge_mean, sizes)
@@ -339,6 +346,20 @@ def work_bases(parts: Sequence[Partnership], pop: Population, p: Parameters) -> 
         share = pairs[k] / possible if possible else 0.0
         bases.append(WorkBasis(list(part.members), lowest[k], share, riders.get(k)))
     return bases
+
+
+def work_basis(part: Partnership, pop: Population, p: Parameters) -> WorkBasis:
+    """One partnership's `WorkBasis`."""
+    knowledge = pop.knowledge[part.members]
+    riders = np.array(part.members)[knowledge < p.free_rider_share * knowledge.mean()]
+    possible = part.size * (part.size - 1) / 2
+    competing = competitor_pairs(part.members, pop.competitor_key_list)
+    return WorkBasis(
+        list(part.members),
+        float(knowledge.min()),
+        competing / possible if possible else 0.0,
+        riders if len(riders) else None,
+    )
 
 
 def coordinating(leadership: np.ndarray, served: list[bool], p: Parameters) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustersim import ClusterModel, network
+from clustersim import ClusterModel, network, partnership
 from clustersim.culture import converge, converge_groups, mean_culture_fit, mean_culture_fits
 from clustersim.network import collaboration_graph, group_statistics, network_statistics
 from clustersim.parameters import Parameters
@@ -260,3 +260,21 @@ def test_invitees_view_of_the_initiator_equals_scoring_it_one_by_one():
 if __name__ == "__main__":
     for case_name, case_overrides in CASES.items():
         record(case_name, case_overrides)
+
+
+def test_batched_work_bases_equal_one_partnership_at_a_time(monkeypatch):
+    model = ClusterModel(seed=6, **SMALL_REGION)
+    for _ in range(30):
+        model.step()
+    parts, pop, p = model.active_partnerships, model.population, model.p
+    assert len(parts) > partnership.FEW  # so the batched path is taken
+    batched = partnership.work_bases(parts, pop, p)
+    for part, basis in zip(parts, batched, strict=True):
+        alone = partnership.work_basis(part, pop, p)
+        assert (basis.members, basis.min_knowledge, basis.competitor_share) == (
+            alone.members,
+            alone.min_knowledge,
+            alone.competitor_share,
+        )
+        riders = [] if basis.free_riders is None else basis.free_riders.tolist()
+        assert riders == ([] if alone.free_riders is None else alone.free_riders.tolist())
