@@ -262,7 +262,7 @@ if __name__ == "__main__":
         record(case_name, case_overrides)
 
 
-def test_batched_work_bases_equal_one_partnership_at_a_time(monkeypatch):
+def test_batched_work_bases_equal_one_partnership_at_a_time():
     model = ClusterModel(seed=6, **SMALL_REGION)
     for _ in range(30):
         model.step()
