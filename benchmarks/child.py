@@ -2,9 +2,11 @@
 
 `python -m benchmarks.child default-run` runs the default model once;
 `python -m benchmarks.child sweep RUNS WORKERS SIZE MONTHS` coordinates a sweep of RUNS
-runs on WORKERS local processes. Each prints one JSON line: wall seconds and the
-peak resident memory of this process alone (workers are other processes and are not
-counted: the coordinator's memory is what must not grow with the number of runs).
+runs on WORKERS local processes; `python -m benchmarks.child large-region N MONTHS SEED`
+runs one region of N organisations (`benchmarks.large`). Each prints one JSON line:
+wall seconds and the peak resident memory of this process alone (workers are other
+processes and are not counted: the coordinator's memory is what must not grow with
+the number of runs).
 """
 
 from __future__ import annotations
@@ -82,5 +84,12 @@ def _timed_sweep(experiment: Experiment, workers: int, out_dir: Path) -> dict[st
 
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
-    result = default_run() if task == "default-run" else sweep(*map(int, args))
+    if task == "default-run":
+        result = default_run()
+    elif task == "large-region":
+        from benchmarks.large import one_region
+
+        result = one_region(*map(int, args))
+    else:
+        result = sweep(*map(int, args))
     print(json.dumps(result))

@@ -27,6 +27,11 @@ class Awareness:
         self._contacts: dict[int, set[int]] = {}
         self._joint: dict[int, Counter[int]] = {}
 
+    @property
+    def neighbour_pairs(self) -> int:
+        """Ordered pairs of neighbours: 8 bytes each in memory (`clustersim.resources`)."""
+        return int(sum(map(len, self._neighbours)))
+
     def known(self, i: int) -> np.ndarray:
         """Everyone i knows, sorted, without i."""
         contacts = self._contacts.get(i)
