@@ -76,6 +76,21 @@ def scaling(sizes: list[int], months: int, seed: int, levers: bool) -> Scaling:
     )
 
 
+def extended(fit: Scaling, months: int, large: dict[str, Any]) -> Scaling:
+    """`fit` (of `months`) with the sizes of `large.large_regions` added and the exponents
+    refitted: one exponent from 1k to 200k. Both must be default policies over the same
+    months, as time per step grows while partnerships accumulate."""
+    if fit.levers or large["months"] != months:
+        raise ValueError("extend only the default-policy scaling, over the same months")
+    runs = [r for r in large["runs"] if r["organisations"] not in fit.sizes]
+    sizes = fit.sizes + [r["organisations"] for r in runs]
+    wall = fit.seconds_per_step + [r["seconds_per_step"] for r in runs]
+    cpu = fit.cpu_seconds_per_step + [r["cpu_seconds_per_step"] for r in runs]
+    return Scaling(
+        False, sizes, wall, cpu, fitted_exponent(sizes, wall), fitted_exponent(sizes, cpu)
+    )
+
+
 @dataclass(frozen=True)
 class Reference:
     """ClusterModel against BoltzmannWealth at the same size, measured in turns."""
