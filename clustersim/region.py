@@ -66,27 +66,25 @@ class Neighbours(Sequence[np.ndarray]):
 def neighbours_within(positions_km: np.ndarray, radius_km: float, chunk: int = 256) -> Neighbours:
     """For each location, the sorted indices of the others within `radius_km`.
 
-    The tree is asked `chunk` locations at a time, so only one chunk's lists of Python
-    integers (36 bytes a neighbour) exist at once; what is kept is 8 bytes a neighbour
-    and 8 a location (`clustersim.resources` estimates it). Same indices, same order,
-    as one query; never an all-pairs or dense structure.
+    The tree first counts each location's neighbours, so the index array is made once
+    at its final size (8 bytes a neighbour and 8 a location; `clustersim.resources`
+    estimates it); then it is asked `chunk` locations at a time, so only one chunk's
+    lists of Python integers (36 bytes a neighbour) exist at once. Same indices, same
+    order, as one query; never an all-pairs or dense structure.
     """
     tree = cKDTree(positions_km)
-    counts = np.zeros(len(positions_km), dtype=np.int64)
-    parts: list[np.ndarray] = []
-    for start in range(0, len(positions_km), chunk):
+    n = len(positions_km)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if n:  # every location is within any radius of itself: not its own neighbour
+        counts = tree.query_ball_point(positions_km, r=radius_km, return_length=True)
+        np.cumsum(counts - 1, out=offsets[1:])
+    indices = np.empty(offsets[-1], dtype=np.int64)
+    for start in range(0, n, chunk):
         lists = tree.query_ball_point(
             positions_km[start : start + chunk], r=radius_km, return_sorted=True
         )
         lengths = np.fromiter(map(len, lists), np.int64, len(lists))
         found = np.fromiter(itertools.chain.from_iterable(lists), np.int64, int(lengths.sum()))
         rows = np.repeat(np.arange(start, start + len(lists)), lengths)
-        others = found != rows  # not oneself
-        parts.append(found[others])
-        counts[start : start + len(lists)] = lengths - np.bincount(
-            rows[~others] - start, minlength=len(lists)
-        )
-    offsets = np.zeros(len(positions_km) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        indices[offsets[start] : offsets[start + len(lists)]] = found[found != rows]
     return Neighbours(offsets, indices)

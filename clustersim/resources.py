@@ -6,8 +6,9 @@ A run's peak memory is, measured (docs in `estimate_bytes`):
 * the neighbour lists of the awareness structure, 8 bytes for every ordered pair of
   organisations within `awareness_radius_km` of each other: this dominates, and
   grows with the square of the population in a region of fixed size;
-* the organisations themselves (arrays, Mesa agents, contact sets): per organisation;
-* the records (ties, memberships, events, series), which grow with the months;
+* the organisations themselves (arrays, Mesa agents, Mesa's space): per organisation;
+* the records (ties, memberships, events, series, trust, contacts), which grow with
+  the months, faster where each organisation knows more others;
 * contacts made at matchmaking events, which grow with their size and number.
 
 The number of neighbour pairs depends on where the organisations sit, so it is
@@ -35,8 +36,10 @@ BASE_BYTES = 256 * 2**20  # python, numpy, pandas, scipy, Mesa imported: measure
 BYTES_PER_PAIR = 8  # one int64 index in a neighbour list
 QUERY_CHUNK = 256  # locations per neighbour query (`region.neighbours_within`)
 BYTES_PER_QUERY_PAIR = 40  # a Python int in a list, while one chunk is converted
-BYTES_PER_ORGANISATION = 2_600
-BYTES_PER_ORGANISATION_MONTH = 110
+BYTES_PER_ORGANISATION = 1_600  # measured 1,120 at 100k once built (arrays, agents, space)
+BYTES_PER_ORGANISATION_MONTH = 15  # records, plus 1 byte per neighbour (below)
+BYTES_PER_NEIGHBOUR_MONTH = 1  # denser regions form and remember more partnerships
+NEIGHBOURS_SATURATE = 95  # beyond this many neighbours each, records grow no faster
 BYTES_PER_CONTACT = 90  # one organisation in another's set of contacts (matchmaking)
 SAMPLE = 4_000  # positions counted for the neighbour estimate
 DRAWS = 3  # regions drawn; the largest count is used
@@ -106,20 +109,26 @@ def _pairs(
 def estimate_bytes(p: Parameters, pairs: float | None = None) -> int:
     """Peak resident memory of one run of `p`, in bytes (measured fit, see module doc).
 
-    Measured peaks (MiB, at cd1cb91 when imports took 232 MB; 250 MB since) against
-    the estimate then: 1k SMEs 233/243, 5k 244/259 (304/321 at 120 months), 20k
-    334/370, 50k 733/826 (3 months), 100k 2,018/2,262, 200k 7,072/7,767 (1 month):
-    4-13 % over. `pairs` replaces the counted neighbour pairs.
+    At the default density (about 9 neighbours each, `benchmarks.large`, 120 months)
+    the peak less the interpreter was 4,130 bytes an organisation at 50k, 100k and
+    200k (1,019 MiB at 200k; estimated 1,141 MiB). In the default 50 km region, where
+    the neighbour lists dominate (measured before they were stored end to end, which
+    saves 380 bytes an organisation), peaks against the estimate then (MiB): 5k SMEs
+    244/275 (304/337 at 120 months, 108 neighbours each), 20k 334/386, 50k 733/842
+    (3 months), 100k 2,018/2,278, 200k 7,072/7,783 (1 month). `pairs` replaces the
+    counted neighbour pairs.
     """
     n = organisations(p)
     pairs = neighbour_pairs(p) if pairs is None else pairs
     transient = BYTES_PER_QUERY_PAIR * QUERY_CHUNK * pairs / max(n, 1)
+    known = min(pairs / max(n, 1), NEIGHBOURS_SATURATE)
+    monthly = BYTES_PER_ORGANISATION_MONTH + BYTES_PER_NEIGHBOUR_MONTH * known
     return int(
         BASE_BYTES
         + BYTES_PER_PAIR * pairs
         + transient
         + BYTES_PER_ORGANISATION * n
-        + BYTES_PER_ORGANISATION_MONTH * n * p.months
+        + monthly * n * p.months
         + BYTES_PER_CONTACT * matchmaking_contacts(p)
     )
 
