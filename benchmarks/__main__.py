@@ -21,7 +21,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from benchmarks import timing
+from benchmarks import baseline, large, storage, timing
 from benchmarks.report import format_table, verdicts
 
 DEFAULT_OUT = Path("results") / "benchmarks.json"
@@ -41,10 +41,20 @@ class Plan:
     memory_runs: tuple[int, int]  # the two sweep lengths whose coordinator RSS is compared
     memory_size: int
     memory_months: int
+    large_sizes: list[int]  # large regions, each in a fresh process, over `months`
+    baseline: tuple[int, int, int]  # rounds, seeds a round, months of the side-by-side runs
+    engine_runs: int  # default runs behind the engine's efficiency
+    store_runs: int  # runs in the store that `report` reads
 
 
-FULL = Plan([1000, 2000, 4000, 8000, 16000], 120, 10_000, 5, 16, 311, 120, (250, 1000), 40, 12)
-QUICK = Plan([100, 200, 400], 12, 400, 5, 2, 60, 12, (10, 40), 30, 6)
+FULL = Plan(
+    *([1000, 2000, 4000, 8000, 16000], 120, 10_000, 5, 16, 311, 120, (250, 1000), 40, 12),
+    *([50_000, 100_000, 200_000], (4, 2, 120), 120, 100_000),
+)
+QUICK = Plan(
+    *([100, 200, 400], 12, 400, 5, 2, 60, 12, (10, 40), 30, 6),
+    *([1000, 2000], (1, 1, 12), 4, 60),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,15 +82,41 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(plan: Plan, workers: list[int], seed: int) -> dict[str, Any]:
     """Every measurement, as a JSON-ready dict."""
+    return {
+        "machine": machine(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **_model_figures(plan, seed),
+        **_engine_figures(plan, workers, seed),
+    }
+
+
+def _model_figures(plan: Plan, seed: int) -> dict[str, Any]:
+    """The model alone: the default run, time per step by size, the reference."""
     say = _progress  # to stderr, so the table on stdout stays clean
     say("default run")
     default_run = _child("default-run")
+    say("default run side by side with the code before issue 15")
+    default_run["side_by_side"] = baseline.side_by_side(*plan.baseline)
     scaling = []
     for levers in (False, True):
         say(f"scaling, {'every lever on' if levers else 'default policies'}")
-        scaling.append(asdict(timing.scaling(plan.sizes, plan.months, seed, levers)))
+        scaling.append(timing.scaling(plan.sizes, plan.months, seed, levers))
+    say(f"large regions: {', '.join(f'{n:,}' for n in plan.large_sizes)} organisations")
+    large_regions = large.large_regions(plan.large_sizes, plan.months, seed)
+    scaling[0] = timing.extended(scaling[0], plan.months, large_regions)
     say("reference: BoltzmannWealth")
     ref = timing.reference(plan.reference_size, plan.months, plan.reference_repeats, seed)
+    return {
+        "default_run": default_run,
+        "scaling": [asdict(s) for s in scaling],
+        "large_regions": large_regions,
+        "reference": {**asdict(ref), "ratio": ref.ratio, "cpu_ratio": ref.cpu_ratio},
+    }
+
+
+def _engine_figures(plan: Plan, workers: list[int], seed: int) -> dict[str, Any]:
+    """The experiment engine and its store: scaling, memory, efficiency, files, reading."""
+    say = _progress
     sweeps = []
     runs = plan.sweep_runs_per_worker * max(workers)
     for w in workers:
@@ -95,17 +131,18 @@ def run(plan: Plan, workers: list[int], seed: int) -> dict[str, Any]:
         say(f"coordinator memory, {runs} runs")
         args = (runs, max(workers), plan.memory_size, plan.memory_months)
         memory.append({"runs": runs, **_child("sweep", *args)})
+    engine_workers = 2 if 2 in workers else max(workers)
+    say(f"engine efficiency, {plan.engine_runs} default runs on {engine_workers} worker(s)")
+    engine = storage.engine_efficiency(plan.engine_runs, engine_workers, seed)
+    say(f"a store of {plan.store_runs:,} runs: files, report and a DuckDB query")
     return {
-        "machine": machine(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "default_run": default_run,
-        "scaling": scaling,
-        "reference": {**asdict(ref), "ratio": ref.ratio, "cpu_ratio": ref.cpu_ratio},
         "sweeps": sweeps,
         "coordinator_memory": {
             "sweeps": memory,
             "ratio": memory[1]["peak_rss_mib"] / memory[0]["peak_rss_mib"],
         },
+        "engine": engine,
+        "store": storage.store_figures(plan.store_runs),
     }
 
 

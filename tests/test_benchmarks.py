@@ -12,16 +12,39 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.population import default_size, region_of
+from benchmarks.report import TARGETS
 from benchmarks.timing import fitted_exponent
+from clustersim.experiment.store import TABLES
 
 
 def test_quick_benchmark_prints_the_table_and_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["--quick", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    for heading in ("time per step", "reference at", "default run", "sweep scaling", "targets"):
+    for heading in (
+        "time per step",
+        "large regions",
+        "reference at",
+        "default run",
+        "sweep scaling",
+        "engine:",
+        "store of",
+        "targets",
+    ):
         assert heading in table
     results = json.loads(out.read_text())
+    assert set(results["targets"]) == set(TARGETS)
+    assert results["targets"]["efficiency"]["holds"] is None  # no 16 workers here
+    side = results["default_run"]["side_by_side"]
+    assert len(side["now_s"]) == len(side["baseline_s"]) >= 1  # both versions ran
+    large = results["large_regions"]["runs"]
+    assert [r["organisations"] for r in large] == results["large_regions"]["sizes"]
+    assert all(r["bytes_per_organisation"] > 0 for r in large)
+    assert results["scaling"][0]["sizes"][-1] == large[-1]["organisations"]  # one fit
+    store = results["store"]
+    assert store["files_after_completion"] <= len(TABLES) * 2  # a scenario: a file a table
+    assert store["duckdb_runs_counted"] == store["runs"]
+    assert results["engine"]["efficiency"] > 0
     assert [s["levers"] for s in results["scaling"]] == [False, True]
     assert len(results["reference"]["cluster_seconds"]) >= 5
     assert [s["workers"] for s in results["sweeps"]] == [1, 2]
