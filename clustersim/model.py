@@ -73,6 +73,9 @@ class ClusterModel(mesa.Model):
         )
         self.trust = TrustNetwork()
         self.partnerships: dict[int, Partnership] = {}
+        # Those alive, in the order they formed: a step asks for them several times, and
+        # scanning every partnership there ever was would grow with the months.
+        self._active: dict[int, Partnership] = {}
         self.roster = Roster(self.population)
         self.ties = TieLog()
         self.events: list[Event] = []
@@ -178,6 +181,7 @@ class ClusterModel(mesa.Model):
             rng=self.rng,
         )
         self.partnerships[part.id] = part
+        self._active[part.id] = part
         self.roster.enrol(part, self.month)
         if part.subsidised:  # its reporting hours are spoken for from now on
             self.population.admin_hours[members] += self.p.reporting_hours
@@ -289,6 +293,7 @@ class ClusterModel(mesa.Model):
         for member in list(part.members):
             self.roster.leave(part, member, self.month, members_reason)
         part.ended_month = self.month
+        del self._active[part.id]
         part.cause = cause
 
     def _tell(
@@ -306,7 +311,7 @@ class ClusterModel(mesa.Model):
     @property
     def active_partnerships(self) -> list[Partnership]:
         """The partnerships alive now, in the order they formed."""
-        return [part for part in self.partnerships.values() if part.ended_month is None]
+        return list(self._active.values())
 
     def _collect(self) -> None:
         self.statistics = month_statistics(
