@@ -89,3 +89,21 @@ def test_one_float_gives_the_bits_of_an_array():
     assert np.array_equal(portable.exp(x), [portable.exp(v) for v in x.tolist()])
     y = np.concatenate([np.abs(x) + 1e-300, 10 ** rng.uniform(-300, 300, 2000)])
     assert np.array_equal(portable.log(y), [portable.log(v) for v in y.tolist()])
+
+
+def test_small_arrays_give_the_bits_of_large_ones():
+    """Arrays up to `SMALL` elements go element by element: the same bits, specials too."""
+    rng = np.random.default_rng(7)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, 710.0, -746.0, -1.0, 5e-324]
+    x = np.concatenate([special, rng.uniform(-750, 750, 500), 10 ** rng.uniform(-300, 300, 500)])
+    for function in (portable.exp, portable.log):
+        with np.errstate(all="ignore"):
+            large = function(x)
+        assert len(x) > portable.SMALL
+        for start in range(0, len(x), portable.SMALL):
+            piece = x[start : start + portable.SMALL].reshape(-1, 1)  # shapes are kept
+            small = function(piece)
+            assert small.shape == piece.shape
+            assert np.array_equal(
+                small.ravel(), large[start : start + portable.SMALL], equal_nan=True
+            )
