@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from clustersim.groups import members_end_to_end, runs_without_shared_members
+from clustersim.groups import members_end_to_end, waves_without_shared_members
 
 # 003 §2.2: Hofstede's organisational dimensions. Each value is in [0, 1]; 1 is the
 # second pole named here.
@@ -89,8 +89,8 @@ def converge_groups(cultures: np.ndarray, sizes: np.ndarray, rate: float) -> np.
 
 def converge_partners(cultures: np.ndarray, groups: Sequence[Sequence[int]], rate: float) -> None:
     """Each group's cultures move a fraction `rate` towards its mean, group after group."""
-    for run in runs_without_shared_members(groups):
-        idx, sizes, _ = members_end_to_end([groups[k] for k in run])
+    for wave in waves_without_shared_members(groups):
+        idx, sizes, _ = members_end_to_end([groups[k] for k in wave])
         cultures[idx] = converge_groups(cultures[idx], sizes, rate)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from clustersim import portable
 from clustersim.awareness import Awareness
-from clustersim.groups import members_end_to_end, runs_without_shared_members
+from clustersim.groups import members_end_to_end, waves_without_shared_members
 from clustersim.parameters import Parameters
 from clustersim.partnership import Milestone, Partnership
 
@@ -387,11 +387,11 @@ def pay_costs(
     groups = [part.members for part in parts]
     unable: set[tuple[int, int]] = set()
     # Partnerships that share no member pay together: nobody's reserve is read twice.
-    for run in runs_without_shared_members(groups):
-        idx, sizes, _ = members_end_to_end([groups[k] for k in run])
-        own = np.repeat([costs_eur[k] for k in run], sizes)
+    for wave in waves_without_shared_members(groups):
+        idx, sizes, _ = members_end_to_end([groups[k] for k in wave])
+        own = np.repeat([costs_eur[k] for k in wave], sizes)
         can_pay = cash_eur[idx] >= own
         cash_eur[idx[can_pay]] -= own[can_pay]
-        owner = np.repeat([parts[k].id for k in run], sizes)
+        owner = np.repeat([parts[k].id for k in wave], sizes)
         unable.update(zip(owner[~can_pay].tolist(), idx[~can_pay].tolist(), strict=True))
     return unable

@@ -39,15 +39,23 @@ import subprocess
 import sys
 from functools import reduce
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from clustersim import ClusterModel, network, partnership
-from clustersim.culture import converge, converge_groups, mean_culture_fit, mean_culture_fits
+from clustersim.culture import (
+    converge,
+    converge_groups,
+    converge_partners,
+    mean_culture_fit,
+    mean_culture_fits,
+)
 from clustersim.network import collaboration_graph, group_statistics, network_statistics
 from clustersim.parameters import Parameters
+from clustersim.policy import pay_costs
 from clustersim.run import TABLES, simulate
 from clustersim.trust import TrustNetwork
 
@@ -278,3 +286,34 @@ def test_batched_work_bases_equal_one_partnership_at_a_time():
         )
         riders = [] if basis.free_riders is None else basis.free_riders.tolist()
         assert riders == ([] if alone.free_riders is None else alone.free_riders.tolist())
+
+
+def test_updating_in_waves_equals_group_after_group():
+    """Overlapping groups: converging and paying wave by wave gives the sequential bits."""
+    rng = np.random.default_rng(10)
+    for _ in range(20):
+        n = int(rng.integers(5, 40))
+        groups = [
+            rng.choice(n, size=int(rng.integers(2, 6)), replace=False).tolist()
+            for _ in range(int(rng.integers(1, 25)))
+        ]
+        cultures = rng.random((n, 6))
+        batched = cultures.copy()
+        converge_partners(batched, groups, 0.1)
+        for members in groups:
+            cultures[members] = converge(cultures[members], 0.1)
+        assert np.array_equal(batched, cultures)
+        cash = rng.uniform(0, 3, n)
+        costs = rng.uniform(0, 2, len(groups)).tolist()
+        parts = [SimpleNamespace(id=k, members=g) for k, g in enumerate(groups)]
+        paid = cash.copy()
+        unable = pay_costs(paid, parts, costs)
+        expected = set()
+        for k, members in enumerate(groups):
+            for m in members:
+                if cash[m] >= costs[k]:
+                    cash[m] -= costs[k]
+                else:
+                    expected.add((k, m))
+        assert np.array_equal(paid, cash)
+        assert unable == expected
