@@ -181,7 +181,7 @@ def _replicate(store: ResultStore, tables: dict[str, list[pa.Table]], size: int)
     runs, real, batches = store.runs, len(tables["runs"]), 0
     for first in range(0, len(runs), size):
         keys = runs[first : first + size]
-        name, files = f"batch-replica{first:07d}", {}
+        name, files = f"batch-{first:012x}", {}
         for table in TABLES:
             pieces = [tables[table][i % real] for i in range(first, first + len(keys))]
             combined = _relabelled(

@@ -16,11 +16,13 @@ import pytest
 
 from clustersim.experiment import compaction, worker
 from clustersim.experiment import engine as engine_module
+from clustersim.experiment import store as store_module
 from clustersim.experiment.engine import Engine, run_experiment
 from clustersim.experiment.spec import load_experiment
-from clustersim.experiment.store import TABLES, ResultStore, read_table, run_path
+from clustersim.experiment.store import TABLES, ResultStore, StoreError, read_table, run_path
 
 from .processes import clustersim
+from .test_error_paths import damage_data_pages
 from .test_experiments import run, write_compare
 
 KILL_STEPS = ["compaction-file-written", "compaction-written", "compaction-logged"]
@@ -64,9 +66,7 @@ def test_batch_size_and_workers_change_no_table(tmp_path, reference, monkeypatch
 
 
 @pytest.mark.parametrize("step", KILL_STEPS)
-def test_sigkill_during_compaction_then_resume_gives_the_complete_tables(
-    tmp_path, reference, step
-):
+def test_sigkill_during_compaction_then_resume_gives_the_complete_tables(tmp_path, reference, step):
     path, serial = reference
     out = tmp_path / "out"
     # two workers: batches of one run each here, so each scenario has files to merge
@@ -151,13 +151,219 @@ def test_a_folder_of_the_earlier_layout_reads_reports_and_resumes(tmp_path, refe
         )
 
 
-def test_clean_deletes_only_what_the_tool_wrote(tmp_path, reference):
+def uncompacted(tmp_path: Path, path: Path, monkeypatch) -> Path:
+    """The reference experiment run one run per batch with compaction switched off: a
+    folder as a coordinator killed before compacting leaves it."""
+    monkeypatch.setattr(engine_module, "MAX_BATCH", 1)
+    monkeypatch.setattr(compaction, "compact", lambda store, scenario: False)
+    out = tmp_path / "out"
+    run(path, out)
+    monkeypatch.undo()
+    return out
+
+
+def resume_serially(path: Path, out: Path):
+    with Engine.serial() as serial_engine:
+        return run_experiment(load_experiment(path), out, serial_engine, progress=False)
+
+
+def test_clean_deletes_only_what_the_tool_announced(tmp_path, reference):
     _, serial = reference
     out = Path(shutil.copytree(serial, tmp_path / "copy"))
     store = ResultStore.existing(out)
     folder = store.file_of("runs", store.runs[0].run_id).parent
-    (folder / "batch-orphan.parquet").write_bytes(b"x")
-    (folder / ".batch-x.parquet.1.tmp").write_bytes(b"x")
-    (folder / "notes.txt").write_text("mine")
+    scenario = store.runs[0].scenario
+    store.log({"status": "submitted", "batch": "batch-0123456789ab", "scenario": scenario})
+    announced = [
+        folder / "batch-0123456789ab.parquet",
+        folder / ".batch-0123456789ab.parquet.7.tmp",
+    ]
+    mine = [
+        folder / "batch-orphan.parquet",  # tool-shaped, but never announced
+        folder / "batch-aaaaaaaaaaaa.parquet",  # exact shape, never announced
+        folder / ".notes.tmp",
+        folder / "notes.txt",
+    ]
+    for path in [*announced, *mine]:
+        path.write_bytes(b"x")
     assert compaction.clean(store) == 2
-    assert (folder / "notes.txt").exists()
+    assert not any(p.exists() for p in announced)
+    assert all(p.exists() for p in mine)
+
+
+def test_a_torn_last_line_swallows_nothing(tmp_path, reference, monkeypatch):
+    """A crash mid-append leaves a line without its newline; the next line (here the
+    compactions') must stay a line of its own, or its files would be deleted as orphans."""
+    path, serial = reference
+    out = uncompacted(tmp_path, path, monkeypatch)
+    with open(out / "status.jsonl", "a") as log:
+        log.write('{"time": "2026-01-01T00:00:00+00:00", "status": "comp')
+    resume_serially(path, out)
+    assert len(data_files(out)) == len(TABLES) * 2
+    assert all(json.loads(line) for line in (out / "status.jsonl").read_text().splitlines())
+    again = resume_serially(path, out)
+    assert again.already_done == 6 and again.completed == 0
+    assert_identical(serial, out)
+
+
+def test_a_torn_line_then_an_append_keeps_the_appended_line(tmp_path, reference):
+    _, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    with open(out / "status.jsonl", "a") as log:
+        log.write('{"status": "do')
+    ResultStore.existing(out).log({"status": "interrupted"})
+    assert json.loads((out / "status.jsonl").read_text().splitlines()[-1])["status"] == (
+        "interrupted"
+    )
+
+
+def test_log_lines_naming_files_outside_data_are_ignored(tmp_path, reference, monkeypatch):
+    path, _ = reference
+    out = uncompacted(tmp_path, path, monkeypatch)
+    store = ResultStore.existing(out)
+    unit = next(iter(store.units().values()))
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    files = {}
+    for table, (relative, rows) in unit.files.items():
+        shutil.copy(out / "data" / relative, victim / f"{table}.parquet")
+        files[table] = [str(victim / f"{table}.parquet"), rows]
+    for name, paths in [
+        ("batch-0123456789ab", files),
+        ("batch-ba9876543210", {t: [f"../../{t}.parquet", r] for t, (_, r) in files.items()}),
+    ]:
+        store.log(
+            {
+                "status": "done",
+                "batch": name,
+                "scenario": unit.scenario,
+                "runs": list(unit.runs),
+                "files": paths,
+            }
+        )
+    runs = read_table(out, "runs")
+    assert runs["run_id"].is_unique and len(runs) == 6
+    resume_serially(path, out)
+    assert sorted(p.name for p in victim.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
+    assert len(read_table(out, "runs")) == 6
+
+
+def test_a_truncated_log_deletes_no_data(tmp_path, reference):
+    """The log cut short (its compaction lines gone): no file is deleted; runs the log
+    no longer names are redone."""
+    path, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    before = set(data_files(out))
+    lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
+    first_done = next(i for i, x in enumerate(lines) if '"done"' in x)
+    (out / "status.jsonl").write_text("".join(lines[: first_done + 1]))
+    resume_serially(path, out)
+    assert before <= set(data_files(out))
+
+
+def test_a_missing_data_folder_stops_with_one_line_and_drops_nothing(tmp_path, reference):
+    """data/ on a disk that is not mounted: the command stops, the log is untouched."""
+    path, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    shutil.move(str(out / "data"), str(disk / "data"))
+    os.symlink(disk / "data", out / "data")
+    disk.rename(tmp_path / "offline")
+    log = (out / "status.jsonl").read_text()
+    with pytest.raises(StoreError, match="data: missing") as error:
+        resume_serially(path, out)
+    assert "\n" not in str(error.value) and "mount" in str(error.value)
+    assert "dropped" not in (out / "status.jsonl").read_text()
+    assert (out / "status.jsonl").read_text() == log
+    assert (out / "data").is_symlink() and not (out / "data").exists()
+
+
+def test_new_folders_and_renames_are_made_durable(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(store_module, "fsync_folder", lambda folder: synced.append(folder))
+    target = tmp_path / "data" / "runs" / "scenario=a" / "batch-0123456789ab.parquet"
+    store_module.write_atomically(pd.DataFrame({"x": [1]}), target)
+    folders = [tmp_path, tmp_path / "data", tmp_path / "data" / "runs"]
+    assert synced == [*folders, target.parent]  # each new folder's parent, then the rename
+
+
+def test_a_second_writer_is_refused_whatever_path_names_the_folder(tmp_path, reference):
+    path, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    (tmp_path / "link").symlink_to(out)
+    experiment = load_experiment(path)
+    first = ResultStore.open(out, experiment)
+    try:
+        with pytest.raises(StoreError, match="another clustersim command is writing"):
+            ResultStore.open(tmp_path / "link", experiment)
+    finally:
+        first.close()
+    ResultStore.open(tmp_path / "link", experiment).close()  # free again once closed
+
+
+def test_a_run_logged_in_two_live_units_is_read_once(tmp_path, reference, monkeypatch):
+    """What two coordinators racing on a folder left: every run twice, in other batches."""
+    path, serial = reference
+    out = uncompacted(tmp_path, path, monkeypatch)
+    lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
+    with open(out / "status.jsonl", "a") as log:
+        for line in lines:
+            entry = json.loads(line)
+            if entry.get("status") != "done":
+                continue
+            copied = {}
+            for table, (relative, rows) in entry["files"].items():
+                new = relative.replace(entry["batch"], "batch-ffffffffff" + entry["batch"][-2:])
+                shutil.copy(out / "data" / relative, out / "data" / new)
+                copied[table] = [new, rows]
+            entry["batch"] = "batch-ffffffffff" + entry["batch"][-2:]
+            log.write(json.dumps({**entry, "files": copied}) + "\n")
+    assert_identical(serial, out)
+    resume_serially(path, out)
+    assert_identical(serial, out)
+
+
+def test_resuming_clears_finished_until_the_run_finishes(tmp_path, reference):
+    path, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    store = ResultStore.open(out, load_experiment(path))
+    assert "finished" not in store.read_manifest()  # killed now: not finished
+    store.close()
+    resume_serially(path, out)
+    assert "finished" in json.loads((out / "manifest.json").read_text())
+
+
+def test_compaction_after_a_retry_keeps_design_order(tmp_path, reference, monkeypatch):
+    """A run redone after its neighbours were compacted is merged into its place."""
+    path, serial = reference
+    out = Path(shutil.copytree(serial, tmp_path / "copy"))
+    store = ResultStore.existing(out)
+    middle = store.runs[1]
+    victim = store.file_of("runs", middle.run_id)
+    lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
+    # the middle run redone alone: its rows cut out of the compacted scenario
+    kept = [x for x in lines if middle.scenario not in x]
+    (out / "status.jsonl").write_text("".join(kept))
+    resume_serially(path, out)
+    assert victim.exists()  # the forgotten compacted file is left alone
+    for table in TABLES:
+        frame = read_table(out, table)
+        assert frame.equals(read_table(serial, table))
+    compacted = [p for p in data_files(out) if "runs" in p.parts and middle.scenario in str(p)]
+    order = pq.read_table(max(compacted, key=os.path.getmtime)).to_pandas()["replication"]
+    assert order.is_monotonic_increasing
+
+
+def test_a_file_damaged_before_compaction_is_dropped_not_a_traceback(
+    tmp_path, reference, monkeypatch
+):
+    path, serial = reference
+    out = uncompacted(tmp_path, path, monkeypatch)
+    store = ResultStore.existing(out)
+    unit = next(iter(store.units().values()))
+    damage_data_pages(out / "data" / unit.files["series"][0])  # behind an intact footer
+    assert compaction.compact(store, unit.scenario) is False
+    assert "dropped" in (out / "status.jsonl").read_text()
+    resume_serially(path, out)
+    assert_identical(serial, out)

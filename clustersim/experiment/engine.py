@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from clustersim.experiment import compaction
 from clustersim.experiment.spec import Experiment, RunSpec
-from clustersim.experiment.store import ResultStore
+from clustersim.experiment.store import ResultStore, StoreError
 from clustersim.experiment.worker import execute_batch
 
 MAX_ATTEMPTS = 3  # a run is tried at most this often, on any executor (see _retry_or_fail)
@@ -178,15 +178,31 @@ def run_experiment(
     experiment: Experiment, out_dir: Path, engine: Engine, *, progress: bool = True
 ) -> Outcome:
     """Run every run of `experiment` not yet done in `out_dir`; resumable and retrying."""
-    store = ResultStore.open(out_dir, experiment)
-    return _Runner(experiment, store, engine, progress).run()
+    store = ResultStore.open(out_dir, experiment)  # holds the folder's lock until closed
+    try:
+        return _Runner(experiment, store, engine, progress).run()
+    finally:
+        store.close()
 
 
 def resume(store: ResultStore) -> set[str]:
     """The runs already done, each file read in full once; a damaged unit is dropped in
-    the log (its runs are redone) and files no live unit names are deleted."""
+    the log (its runs are redone) and dead files of ours are deleted.
+
+    A unit is dropped only on evidence: its folder is there and its file is missing,
+    of another size or fails its checksums. If data/ or a scenario's folder is missing
+    (a disk not mounted), nothing is dropped: the command stops with one line.
+    """
     intact = {unit.name for unit in store.intact_units(verify=True)}
-    damaged = [name for name, unit in store.units().items() if unit.runs and name not in intact]
+    units = store.units()
+    damaged = [name for name, unit in units.items() if unit.runs and name not in intact]
+    for name in damaged:
+        why = store.absent(units[name])
+        if why is not None:
+            raise StoreError(
+                f"{why}, yet status.jsonl names files there; if the data lives on another "
+                "disk, mount it and run the same command again (nothing was changed)"
+            )
     if damaged:
         store.log({"status": "dropped", "units": damaged, "why": "files missing or damaged"})
     compaction.clean(store)
@@ -302,6 +318,10 @@ class _Runner:
                 size = 1 if source is self.suspects else self.sizer.size(source[0], len(source))
                 batch = _take(source, size)
                 name = f"batch-{uuid.uuid4().hex[:12]}"
+                # announced before a file is written under it: `clean` may then delete
+                # what a dying worker leaves of it, and nothing it was not told of
+                scenario = batch[0].scenario
+                self.store.log({"status": "submitted", "batch": name, "scenario": scenario})
                 try:
                     future = self.executor.submit(execute_batch, batch, self.data_dir, name)
                 except BaseException:

@@ -43,12 +43,15 @@ scenario's compacted file when it is next compacted.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,6 +72,11 @@ from clustersim.records import MODEL_TABLES
 
 TABLES = (*MODEL_TABLES, "runs")
 PARTITIONS = ("scenario", "point", "replication")
+LOCK_NAME = ".clustersim.lock"  # held by the one process writing a results folder
+# The only names a batch or compaction of this tool has: a log line naming anything
+# else (an absolute path, `..`, another scenario's folder) is ignored, never followed.
+UNIT_NAME = re.compile(r"(batch|compact)-[0-9a-f]{12}")
+_SCENARIO = re.compile(r"[^/\\\x00]+")
 
 
 class StoreError(Exception):
@@ -103,9 +111,31 @@ def batch_path(data_dir: Path, table: str, scenario: str, name: str) -> Path:
     return Path(data_dir) / table / f"scenario={scenario}" / f"{name}.parquet"
 
 
+def make_folders(folder: Path) -> None:
+    """Create `folder` and its missing parents durably: each new folder's parent is
+    fsynced, so a file renamed into it cannot vanish with its folder after a crash."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        fsync_folder(new.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or creation in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def write_atomically(frame: pd.DataFrame | pa.Table, path: Path) -> None:
-    """Write Parquet to a temporary sibling, fsync it, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write Parquet to a temporary sibling, fsync it, then rename it into place and
+    fsync the folder: only then is the file durable, and its batch may be logged done."""
+    make_folders(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     if isinstance(frame, pa.Table):
         pq.write_table(frame, temporary, write_page_checksum=True)
@@ -114,6 +144,7 @@ def write_atomically(frame: pd.DataFrame | pa.Table, path: Path) -> None:
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    fsync_folder(path.parent)
 
 
 @dataclass(frozen=True)
@@ -145,37 +176,99 @@ class ResultStore:
     # ------------------------------------------------------------- lifecycle
     @classmethod
     def open(cls, root: Path, experiment: Experiment) -> ResultStore:
-        """Create the folder, or reopen it for the same experiment; refuse a different one."""
+        """Create the folder, or reopen it for the same experiment; refuse a different one.
+
+        The store holds the folder's lock until `close` (or the process ends): a second
+        writer, however it names the folder, is refused rather than raced.
+        """
         store = cls(root, [_key(run) for run in experiment.runs()])
+        store._refuse_foreign()
+        make_folders(store.root)
+        store._lock()
         if store.manifest_path.exists():
             manifest = store.read_manifest()
-            if "experiment_sha256" not in manifest:
-                raise StoreError(
-                    f"{store.manifest_path}: is damaged or not a compare's or sweep's (it "
-                    "names no experiment); use a new --out folder"
-                )
-            if manifest.get("experiment_sha256") != experiment.sha256:
-                raise StoreError(
-                    f"{store.root}: holds results of a different experiment "
-                    f"({manifest.get('experiment_path')}, changed since or another file); "
-                    "use a new --out folder, or delete this one to start over"
-                )
-            if manifest.get("model_sha256") != model_sha256():
-                raise StoreError(
-                    f"{store.root}: holds results of another version of the model (its code "
-                    "has changed since); use a new --out folder, or delete this one to start over"
-                )
+            store._check_same(manifest, experiment)
             manifest["resumed"] = [*manifest.get("resumed", []), _now()]
-        elif store.root.exists() and any(store.root.iterdir()):
+            manifest.pop("finished", None)  # until this invocation finishes
+        else:
+            store._refuse_foreign()
+            manifest = _new_manifest(experiment)
+        store._write_manifest(manifest)
+        store._cut_torn_line()
+        return store
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a folder holding anything but an experiment's results (or our lock)."""
+        if self.manifest_path.exists() or not self.root.exists():
+            return
+        if any(entry.name != LOCK_NAME for entry in self.root.iterdir()):
             raise StoreError(
-                f"{store.root}: exists and is not an experiment results folder; "
+                f"{self.root}: exists and is not an experiment results folder; "
                 "choose another --out folder"
             )
-        else:
-            manifest = _new_manifest(experiment)
-        store.root.mkdir(parents=True, exist_ok=True)
-        store._write_manifest(manifest)
-        return store
+
+    def _check_same(self, manifest: dict[str, Any], experiment: Experiment) -> None:
+        """Refuse to resume a folder of another experiment or model."""
+        if "experiment_sha256" not in manifest:
+            raise StoreError(
+                f"{self.manifest_path}: is damaged or not a compare's or sweep's (it "
+                "names no experiment); use a new --out folder"
+            )
+        if manifest.get("experiment_sha256") != experiment.sha256:
+            raise StoreError(
+                f"{self.root}: holds results of a different experiment "
+                f"({manifest.get('experiment_path')}, changed since or another file); "
+                "use a new --out folder, or delete this one to start over"
+            )
+        if manifest.get("model_sha256") != model_sha256():
+            raise StoreError(
+                f"{self.root}: holds results of another version of the model (its code "
+                "has changed since); use a new --out folder, or delete this one to start over"
+            )
+
+    def _lock(self) -> None:
+        """Take the folder's lock, a file inside it (so every path to it, symbolic
+        links included, meets the same lock); the kernel frees it if we die."""
+        handle = open(self.root / LOCK_NAME, "a+b")  # noqa: SIM115 - held until close
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StoreError(
+                f"{self.root}: another clustersim command is writing this folder right now; "
+                "wait for it to finish, or choose another --out"
+            ) from None
+        self._lock_handle = handle
+
+    def close(self) -> None:
+        """Release the folder's lock (a store opened for writing)."""
+        handle = getattr(self, "_lock_handle", None)
+        if handle is not None:
+            handle.close()
+            self._lock_handle = None
+
+    def _cut_torn_line(self) -> None:
+        """Cut the log back to its last newline: a line cut off by a crash was never
+        acted on, and a line appended after it must not be swallowed with it."""
+        if not self.status_path.exists():
+            return
+        with open(self.status_path, "r+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            end = size
+            while end > 0:
+                start = max(0, end - 65536)
+                handle.seek(start)
+                chunk = handle.read(end - start)
+                cut = chunk.rfind(b"\n")
+                if cut >= 0:
+                    end = start + cut + 1
+                    break
+                end = start
+            if end != size:
+                handle.truncate(end)
+                os.fsync(handle.fileno())
 
     @classmethod
     def existing(cls, root: Path) -> ResultStore:
@@ -204,18 +297,29 @@ class ResultStore:
             ) from None
 
     def finish(self, failed: int) -> None:
+        """Record that every run is settled; a folder resumed later loses this until then."""
         manifest = self.read_manifest()
         manifest["finished"] = _now()
         manifest["failed_runs"] = failed
         self._write_manifest(manifest)
 
     # --------------------------------------------------------------- status
-    def log(self, entry: dict[str, Any]) -> None:
-        """Append one line to the status log and make it durable."""
-        with open(self.status_path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"time": _now(), **entry}) + "\n")
+    def log(self, entry: dict[str, Any], durable: bool = True) -> None:
+        """Append one line to the status log and (unless told not to) make it durable.
+
+        A log left without a final newline (a torn line: another process died writing
+        it) first gets one, so this line stays a line of its own.
+        """
+        line = json.dumps({"time": _now(), **entry}) + "\n"
+        with open(self.status_path, "a+b") as handle:
+            if handle.seek(0, os.SEEK_END) > 0:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    line = "\n" + line
+            handle.write(line.encode("utf-8"))
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
 
     def mark_batch_done(self, batch: str, scenario: str, result: dict[str, Any]) -> None:
         """Log a batch's runs as done: its files are durable (the worker fsynced them)."""
@@ -239,24 +343,63 @@ class ResultStore:
                     yield entry
 
     def units(self) -> dict[str, Unit]:
-        """The live units, by name, in log order: what the log says the data is."""
+        """The live units, by name, in log order: what the log says the data is.
+
+        The log is replayed once per state of the file (its size and time), however
+        many readers ask. A line naming files where this tool never writes is ignored
+        (named once on stderr); a unit repeating a run another live unit holds is
+        skipped, so no run is ever read twice.
+        """
+        key = _log_state(self.status_path, self.runs)
+        cached = _REPLAYS.get(key) if key is not None else None
+        if cached is None:
+            cached = self._replay()
+            if key is not None:
+                _REPLAYS.clear()  # one folder's state at a time: bounded memory
+                _REPLAYS[key] = cached
+        return dict(cached)
+
+    def _replay(self) -> dict[str, Unit]:
         keys = {run.run_id: run for run in self.runs}
         live: dict[str, Unit] = {}
-        for entry in self.entries():
+        held: dict[str, str] = {}  # run -> live unit
+        ignored = []
+        for number, entry in enumerate(self.entries(), 1):
+            unit = None
             if _done_entry(entry) and entry["run"] in keys:  # a folder from before batches
                 unit = _legacy_unit(self.data_dir, keys[entry["run"]], entry["rows"])
-                live[unit.name] = unit
-            elif _batch_entry(entry):
-                runs = tuple(r for r in entry["runs"] if r in keys)
-                live[entry["batch"]] = Unit(entry["batch"], entry["scenario"], runs, _files(entry))
-            elif _batch_entry(entry, "compacted"):
-                replaced = [live.pop(u) for u in entry["replaces"] if u in live]
-                runs = tuple(r for unit in replaced for r in unit.runs)
-                name, scenario = entry["batch"], entry["scenario"]
-                live[name] = Unit(name, scenario, runs, _files(entry))
+            elif _batch_entry(entry) or _batch_entry(entry, "compacted"):
+                files = _files(entry)
+                if files is None:
+                    ignored.append(number)
+                    continue
+                if entry["status"] == "done":
+                    runs = tuple(r for r in entry["runs"] if r in keys)
+                else:
+                    replaced = [live.pop(u) for u in entry["replaces"] if u in live]
+                    runs = tuple(r for u in replaced for r in u.runs)
+                    for r in runs:
+                        held.pop(r, None)
+                unit = Unit(entry["batch"], entry["scenario"], runs, files)
             elif entry.get("status") == "dropped" and isinstance(entry.get("units"), list):
                 for name in entry["units"]:
-                    live.pop(name, None)
+                    gone = live.pop(name, None) if isinstance(name, str) else None
+                    for r in gone.runs if gone else ():
+                        held.pop(r, None)
+            if unit is not None and unit.name in live:  # an older folder's run logged again
+                for r in live.pop(unit.name).runs:
+                    held.pop(r, None)
+            if unit is not None and not any(r in held for r in unit.runs):
+                live[unit.name] = unit
+                held.update((r, unit.name) for r in unit.runs)
+        if ignored and (str(self.status_path), ignored[0]) not in _WARNED:
+            _WARNED.add((str(self.status_path), ignored[0]))
+            shown = ", ".join(map(str, ignored[:5])) + (", ..." if len(ignored) > 5 else "")
+            print(
+                f"clustersim: warning: {self.status_path}: line(s) {shown} name files outside "
+                "the folder's data/ layout; ignored (their runs count as not done)",
+                file=sys.stderr,
+            )
         return live
 
     def logged_done(self) -> dict[str, str]:
@@ -280,14 +423,24 @@ class ResultStore:
     def _intact(self, unit: Unit, verify: bool) -> bool:
         for relative, rows in unit.files.values():
             path = self.data_dir / relative
-            try:
-                if pq.read_metadata(path).num_rows != rows:
-                    return False
-            except (OSError, ValueError, pa.ArrowException):
+            if _row_count(path) != rows:
                 return False
             if verify and damage(path) is not None:
                 return False
         return True
+
+    def absent(self, unit: Unit) -> str | None:
+        """Why a unit's files cannot be looked at (data/ or its scenario's folder is
+        missing: a disk not mounted?); None when they can, so a missing or damaged
+        file is positive evidence that the unit is lost."""
+        if not self.data_dir.is_dir():
+            return f"{self.data_dir}: missing or not a folder"
+        for relative, _ in unit.files.values():
+            parts = relative.split("/")
+            folder = self.data_dir / parts[0] / parts[1]
+            if not os.access(folder, os.R_OK | os.X_OK) or not folder.is_dir():
+                return f"{folder}: missing or unreadable"
+        return None
 
     # ------------------------------------------------------------- reading
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -347,9 +500,51 @@ class ResultStore:
         return _load_manifest(self.manifest_path)
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest atomically and durably: a crash leaves the old or the new."""
         temporary = self.manifest_path.with_name(".manifest.json.tmp")
-        temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(manifest, indent=2, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, self.manifest_path)
+        fsync_folder(self.root)
+
+
+_WARNED: set[tuple[str, int]] = set()  # logs whose ignored lines were named already
+_REPLAYS: dict[tuple, dict[str, Unit]] = {}  # the last log state replayed, and its units
+_ROWS: dict[str, tuple[tuple[int, int, int], int]] = {}  # path -> (size, mtime, inode), rows
+
+
+def _log_state(path: Path, runs: list[RunKey]) -> tuple | None:
+    """What identifies one replay of a log: the file's identity, size and time, and the design."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    design = (len(runs), runs[0], runs[-1]) if runs else (0,)
+    return (os.path.realpath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, design)
+
+
+def _row_count(path: Path) -> int | None:
+    """A Parquet file's row count from its footer; None if it cannot be read. Cached
+    on the file's size, time and inode, so a second check of an unchanged file is a stat."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = str(path)
+    state = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    cached = _ROWS.get(key)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    try:
+        rows = pq.read_metadata(path).num_rows
+    except (OSError, ValueError, pa.ArrowException):
+        return None
+    if len(_ROWS) > 1_000_000:
+        _ROWS.clear()
+    _ROWS[key] = (state, rows)
+    return rows
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
@@ -402,9 +597,14 @@ def _read_files(root: Path, table: str, files: list[str], columns: list[str] | N
 
 
 def damage(path: Path | str) -> str | None:
-    """Why a Parquet file cannot be read in full with its page checksums; None if it can."""
+    """Why a Parquet file cannot be read in full with its page checksums; None if it can.
+
+    Read one row group at a time, so a large compacted file never sits in memory whole.
+    """
     try:
-        pq.read_table(path, page_checksum_verification=True)
+        with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
+            for group in range(parquet.num_row_groups):
+                parquet.read_row_group(group)
     except (OSError, ValueError, pa.ArrowException) as exc:
         return one_line(exc)
     return None
@@ -479,8 +679,23 @@ def _batch_entry(entry: dict[str, Any], status: str = "done") -> bool:
     )
 
 
-def _files(entry: dict[str, Any]) -> dict[str, tuple[str, int]]:
-    return {table: (path, rows) for table, (path, rows) in entry["files"].items()}
+def _files(entry: dict[str, Any]) -> dict[str, tuple[str, int]] | None:
+    """A line's files, if every one lies where this tool writes that unit's tables:
+    `<table>/scenario=<its scenario>/<its name>.parquet`; else None (ignore the line)."""
+    name, scenario = entry["batch"], entry["scenario"]
+    if not UNIT_NAME.fullmatch(name) or not _safe_scenario(scenario):
+        return None
+    files = {}
+    for table, (path, rows) in entry["files"].items():
+        if table not in TABLES or path != f"{table}/scenario={scenario}/{name}.parquet":
+            return None
+        files[table] = (path, rows)
+    return files
+
+
+def _safe_scenario(scenario: str) -> bool:
+    """A scenario name that is one folder name (no separator, not . or ..)."""
+    return bool(_SCENARIO.fullmatch(scenario)) and scenario not in (".", "..")
 
 
 def _legacy_unit(data_dir: Path, run: RunKey, rows: dict[str, Any]) -> Unit:
