@@ -48,8 +48,11 @@ def check_writable(out: Path, flag: str = "--out") -> None:
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file of a results folder: a hidden sibling, so the folder holds only results."""
-    folder = Path(os.path.abspath(folder))
+    """The lock file of a results folder: a hidden sibling, so the folder holds only results.
+
+    Keyed on the real path, so two names of one folder (a symbolic link) share one lock.
+    """
+    folder = Path(os.path.realpath(folder))
     return folder.with_name(f".{folder.name}.lock")
 
 
