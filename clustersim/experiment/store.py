@@ -279,6 +279,9 @@ class ResultStore:
                 f"{root}: not an experiment results folder (no manifest.json); "
                 "give the folder that compare or sweep wrote"
             )
+        key = _file_state(manifest_path)
+        if key in _EXISTING:  # one report opens a folder many times: its design once
+            return cls(root, _EXISTING[key])
         manifest = _load_manifest(manifest_path)
         if manifest.get("kind") == "run" or "config_sha256" in manifest:
             raise StoreError(
@@ -289,12 +292,16 @@ class ResultStore:
         try:
             if not isinstance(design, dict):
                 raise TypeError("no design")
-            return cls(root, [RunKey(**run) for run in runs])
+            keys = [RunKey(**run) for run in runs]
         except TypeError:
             raise StoreError(
                 f"{manifest_path}: is damaged (its list of runs or design is missing or "
                 "malformed); restore it, or run the experiment again into a new --out folder"
             ) from None
+        if key is not None:
+            _EXISTING.clear()
+            _EXISTING[key] = keys
+        return cls(root, keys)
 
     def finish(self, failed: int) -> None:
         """Record that every run is settled; a folder resumed later loses this until then."""
@@ -511,18 +518,25 @@ class ResultStore:
 
 
 _WARNED: set[tuple[str, int]] = set()  # logs whose ignored lines were named already
+_EXISTING: dict[tuple, list[RunKey]] = {}  # the last manifest read, and its runs
 _REPLAYS: dict[tuple, dict[str, Unit]] = {}  # the last log state replayed, and its units
 _ROWS: dict[str, tuple[tuple[int, int, int], int]] = {}  # path -> (size, mtime, inode), rows
 
 
-def _log_state(path: Path, runs: list[RunKey]) -> tuple | None:
-    """What identifies one replay of a log: the file's identity, size and time, and the design."""
+def _file_state(path: Path) -> tuple | None:
+    """What identifies one state of a file: its real path, inode, size and time."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
+    return (os.path.realpath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _log_state(path: Path, runs: list[RunKey]) -> tuple | None:
+    """What identifies one replay of a log: the file's state and the design."""
+    state = _file_state(path)
     design = (len(runs), runs[0], runs[-1]) if runs else (0,)
-    return (os.path.realpath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, design)
+    return None if state is None else (*state, design)
 
 
 def _row_count(path: Path) -> int | None:
@@ -702,8 +716,9 @@ def _legacy_unit(data_dir: Path, run: RunKey, rows: dict[str, Any]) -> Unit:
     """A run of a folder written before batches: one file per table, point and
     replication in the path. (A run logged before runs stored their organisations
     is whole without them.)"""
-    files = {
-        table: (run_path(data_dir, table, run).relative_to(data_dir).as_posix(), rows[table])
+    where = f"scenario={run.scenario}/point={run.point}/replication={run.replication}"
+    files = {  # as run_path, relative to data/, built as text: 100,000 lines replay fast
+        table: (f"{table}/{where}/{run.run_id}.parquet", rows[table])
         for table in TABLES
         if table in rows
     }
