@@ -3,7 +3,9 @@ path before any work, and never shares a results folder with another command."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from clustersim.outdir import folder_lock
 from tests.processes import assert_one_line_error, clustersim, started
 from tests.test_experiments import run as run_experiment_serially
 from tests.test_experiments import write_compare, write_sweep
-from tests.test_no_orphans import runs_done, wait_for
+from tests.test_no_orphans import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -140,14 +142,27 @@ def test_two_compares_on_one_folder_do_each_run_once(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     ) as first:
-        wait_for(lambda: runs_done(out) >= 1, what="the first compare under way")
-        second = clustersim("compare", str(experiment), "--out", str(out), "--serial")
-        assert first.poll() is None, "the second was started while the first still ran"
+        wait_for(lambda: logged(out, "submitted"), what="the first compare under way")
+        first.send_signal(signal.SIGSTOP)  # it holds the folder, and cannot finish meanwhile
+        try:
+            second = clustersim("compare", str(experiment), "--out", str(out), "--serial")
+        finally:
+            first.send_signal(signal.SIGCONT)
         assert_one_line_error(second, str(out), "another clustersim command")
         assert first.wait(timeout=600) == 0, first.stderr.read()
-    logged = [json.loads(line) for line in (out / "status.jsonl").read_text().splitlines()]
-    done = [entry["run"] for entry in logged if entry.get("status") == "done"]
+    done = [run for entry in logged(out, "done") for run in entry["runs"]]
     assert len(done) == len(set(done)) == 20, "every run done exactly once"
+
+
+def logged(out: Path, status: str) -> list[dict]:
+    """The status log's entries of one status (none before the log exists)."""
+    path = out / "status.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    entries = []
+    for line in lines:
+        with contextlib.suppress(ValueError):  # a line being written
+            entries.append(json.loads(line))
+    return [entry for entry in entries if entry.get("status") == status]
 
 
 BAD_NAMES = ["../../escaped", "/tmp/absolute", "a/b", "a\\\\b", "..", ".", "", "  ", "x\\u0000y"]
