@@ -25,14 +25,18 @@ six files per scenario, whatever the number of runs, and `report` or DuckDB open
 those few. Compacting at the end rather than writing big files from the start keeps
 a run's data durable as soon as its batch is written, which is what resume needs.
 
-Crash safety. Every file is written to a temporary name, fsynced and renamed, with
-Parquet page checksums. The status log is the catalogue: a batch's runs are done
-only once its line is logged, after its files are durable; a compaction is real only
-once its line is logged, after its files are durable, and its line names the files
-it replaces, which readers then ignore and which are deleted afterwards. So a crash
-(SIGKILL included) at any moment leaves at most files no logged line names (ignored
+Crash safety. Every file is written to a temporary name, fsynced and renamed (and
+its folder fsynced), with Parquet page checksums. The status log is the catalogue: a
+batch's name is logged (`submitted`) before anything is written under it, and its
+runs are done only once its `done` line is logged, after its files are durable; a
+compaction is announced (`compacting`) before it writes and real only once its line
+is logged, after its files are durable, and that line names the files it replaces,
+which readers then ignore and which are deleted afterwards. So a crash (SIGKILL
+included) at any moment leaves at most announced files no `done` line names (ignored
 by readers, deleted on resume) or files a compaction replaced (ignored, deleted): no
-run is read twice or missed. On resume, each file the log names is read in full once
+run is read twice or missed. Nothing the log did not announce is ever deleted, and a
+torn last line is cut off before the log is appended to. One coordinator at a time:
+the folder is locked while it writes. On resume, each file the log names is read in full once
 (checksums verified) and its row count compared with the log's; a damaged file's
 batch is dropped in the log, named in one line to readers, and its runs redone.
 
