@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import shutil
 import signal
@@ -29,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "configs" / "baseline.toml"
@@ -300,12 +300,33 @@ def _data_to_folder(folder: Path) -> None:
 
 
 def _incomplete(folder: Path) -> None:
-    """One run's files and its done line gone: what an interrupted compare leaves."""
-    lines = (folder / "status.jsonl").read_text().splitlines()
-    last = json.loads(lines[-1])
-    (folder / "status.jsonl").write_text("".join(f"{line}\n" for line in lines[:-1]))
-    for path in (folder / "data").rglob(f"{last['run']}.parquet"):
-        path.unlink()
+    """What an interrupted compare leaves: the same comparison run again into this
+    folder, with Ctrl-C arriving as its second batch of runs starts (the first, one
+    scenario's runs, is done and merged; the other scenario has none)."""
+    from clustersim.cli import main
+    from clustersim.experiment import engine
+
+    shutil.rmtree(folder)
+    real, batches = engine.execute_batch, []
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        if batches:
+            raise KeyboardInterrupt
+        batches.append(args)
+        return real(*args, **kwargs)
+
+    command = ["compare", "cmp.toml", "--out", folder.name, "--serial", "--no-progress"]
+    terminate = signal.getsignal(signal.SIGTERM)
+    with (
+        mock.patch.object(engine, "execute_batch", interrupted),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        _inside(folder.parent),
+    ):
+        status = main(command)
+    signal.signal(signal.SIGTERM, terminate)
+    if status == 0 or len(batches) != 1:
+        raise RuntimeError(f"building {folder.name}: the compare was not interrupted once")
 
 
 DAMAGES = {
