@@ -357,6 +357,27 @@ def test_a_deterministic_failure_is_tried_exactly_max_attempts_times(
     )
 
 
+def test_a_batch_lost_as_a_whole_charges_none_of_its_runs(tmp_path, monkeypatch):
+    """A batch can fail as a whole (Dask lost its worker, a write failed): its runs are
+    rerun one at a time, and only a run that fails alone is charged an attempt."""
+    real, calls = engine_module.execute_batch, []
+
+    def lost_once(runs, data_dir: str, batch: str) -> dict:
+        calls.append(len(runs))
+        if len(calls) == 1:
+            raise OSError("connection to the worker lost")
+        return real(runs, data_dir, batch)
+
+    monkeypatch.setattr(engine_module, "execute_batch", lost_once)
+    path = write_compare(tmp_path, replications=3, months=12)
+    with Engine.serial() as serial:
+        outcome = run_experiment(load_experiment(path), tmp_path / "out", serial, progress=False)
+    assert calls[0] > 1  # the lost batch held several runs
+    assert outcome.failed == [] and outcome.missing == 0
+    log = (tmp_path / "out" / "status.jsonl").read_text()
+    assert '"failed"' not in log  # nobody was charged
+
+
 def test_a_local_worker_that_dies_costs_a_retry_not_the_experiment(tmp_path):
     path = write_compare(tmp_path, replications=6, months=60)
     out = tmp_path / "out"

@@ -2,9 +2,9 @@
 
 The runner knows only the Executor interface: serial (for debugging), local
 processes (the default) or an existing Dask distributed cluster all go through the
-same loop. It keeps a bounded number of runs in flight, so the coordinator's memory
-does not grow with the size of the experiment; it logs each run as done only after
-the worker has written its files; it retries a run whose worker died or failed; and
+same loop. It keeps a bounded number of batches in flight, so the coordinator's memory
+does not grow with the size of the experiment; it logs a batch's runs as done only
+after the worker has written their files; it retries a run whose worker died or failed; and
 on Ctrl-C it stops submitting, cancels what is queued and leaves a folder that the
 same command resumes.
 """
@@ -347,8 +347,12 @@ class _Runner:
                 self.suspects.extend(batch)
             return True
         except Exception as exc:  # a failing batch must not sink the experiment
-            for run in reversed(batch):
-                self._retry_or_fail(run, f"{type(exc).__name__}: {exc}", then=self.queue)
+            # The worker catches each run's own errors, so this is the whole batch: a
+            # worker Dask lost, a write that failed. Only a run alone is to blame.
+            if len(batch) == 1:
+                self._retry_or_fail(batch[0], f"{type(exc).__name__}: {exc}", then=self.queue)
+            else:
+                self.suspects.extend(batch)
             return False
         if result["runs"]:
             self.store.mark_batch_done(name, batch[0].scenario, result)
