@@ -6,8 +6,9 @@ cluster is a collaboration of two or more firms with suppliers, customers and/or
 knowledge institutions; three keeps pairs out).
 
 The model measures the network every month, so `group_statistics` computes the
-statistics with sparse matrices; `network_statistics` computes the same figures
-on a networkx graph (for the dashboard and for checking the fast path).
+statistics with arrays over the collaborating organisations alone (dense while they
+are few, sparse beyond); `network_statistics` computes the same figures on a
+networkx graph (for the dashboard and for checking the fast path).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from scipy.sparse.csgraph import connected_components
 MIN_CLUSTER_SIZE = 3
 # Collaborating organisations up to which the statistics use a dense boolean matrix:
 # its cost grows with k times the edges, a sparse one's starts at about 0.3 ms;
-# measured to cross near 384 on a 2-core AMD EPYC.
+# measured to cross near 384 on a 2-core AMD EPYC with groups of four. Set lower,
+# because real partnerships overlap and so have more edges per organisation.
 DENSE_LIMIT = 256
 NETWORK_STATISTICS = (
     "network_density",

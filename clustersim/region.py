@@ -55,6 +55,8 @@ class Neighbours(Sequence[np.ndarray]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
+        if not 0 <= i < len(self):  # offsets[-1] is the end, not the last row's start
+            i = range(len(self))[i]  # a negative index counts from the end; IndexError beyond
         return self.indices[self.offsets[i] : self.offsets[i + 1]]
 
     @property

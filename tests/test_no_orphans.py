@@ -37,8 +37,6 @@ def gone(process: psutil.Process) -> bool:
         return True
 
 
-
-
 def test_sigkill_of_the_coordinator_leaves_no_process_behind(tmp_path):
     experiment = write_compare(tmp_path, replications=40, months=120)
     out = tmp_path / "out"

@@ -182,6 +182,7 @@ def test_every_cpu_level_gives_the_recorded_tables_byte_for_byte(tmp_path: Path)
 @pytest.mark.parametrize("dense_limit", [network.DENSE_LIMIT, 0], ids=["dense", "sparse"])
 def test_network_statistics_equal_networkx_to_the_last_bit(dense_limit, monkeypatch):
     monkeypatch.setattr(network, "DENSE_LIMIT", dense_limit)
+    network._statistics.cache_clear()  # remembered answers would hide the path under test
     rng = np.random.default_rng(7)
     for _ in range(60):
         n = int(rng.integers(2, 300))
@@ -277,6 +278,7 @@ def test_batched_work_bases_equal_one_partnership_at_a_time():
     parts, pop, p = model.active_partnerships, model.population, model.p
     assert len(parts) > partnership.FEW  # so the batched path is taken
     batched = partnership.work_bases(parts, pop, p)
+    assert any(basis.free_riders is not None for basis in batched)  # riders compared too
     for part, basis in zip(parts, batched, strict=True):
         alone = partnership.work_basis(part, pop, p)
         assert (basis.members, basis.min_knowledge, basis.competitor_share) == (
@@ -317,3 +319,13 @@ def test_updating_in_waves_equals_group_after_group():
                     expected.add((k, m))
         assert np.array_equal(paid, cash)
         assert unable == expected
+
+
+def test_network_statistics_remembered_are_answered_again_and_not_shared():
+    network._statistics.cache_clear()
+    groups = [[0, 1, 2], [2, 3]]
+    first = group_statistics(10, groups)
+    first["clusters"] = -1.0  # a caller changing its copy
+    again = group_statistics(10, groups)
+    assert network._statistics.cache_info().hits == 1
+    assert again == network_statistics(collaboration_graph(10, groups))

@@ -335,24 +335,33 @@ def test_resuming_clears_finished_until_the_run_finishes(tmp_path, reference):
 
 
 def test_compaction_after_a_retry_keeps_design_order(tmp_path, reference, monkeypatch):
-    """A run redone after its neighbours were compacted is merged into its place."""
+    """A run that fails once inside a batch is redone in a later one, so its unit's span
+    overlaps its neighbours': the merged files still hold every row in design order."""
     path, serial = reference
-    out = Path(shutil.copytree(serial, tmp_path / "copy"))
-    store = ResultStore.existing(out)
-    middle = store.runs[1]
-    victim = store.file_of("runs", middle.run_id)
-    lines = (out / "status.jsonl").read_text().splitlines(keepends=True)
-    # the middle run redone alone: its rows cut out of the compacted scenario
-    kept = [x for x in lines if middle.scenario not in x]
-    (out / "status.jsonl").write_text("".join(kept))
-    resume_serially(path, out)
-    assert victim.exists()  # the forgotten compacted file is left alone
-    for table in TABLES:
-        frame = read_table(out, table)
-        assert frame.equals(read_table(serial, table))
-    compacted = [p for p in data_files(out) if "runs" in p.parts and middle.scenario in str(p)]
-    order = pq.read_table(max(compacted, key=os.path.getmtime)).to_pandas()["replication"]
-    assert order.is_monotonic_increasing
+    real, failed, sorted_together = worker.run_tables, [], []
+
+    def fails_once(spec):
+        if spec.replication == 1 and not failed:  # the middle run of the first scenario
+            failed.append(spec.run_id)
+            raise RuntimeError("once")
+        return real(spec)
+
+    overlapping = compaction._overlapping
+
+    def spy(ranked, spans):
+        clusters = overlapping(ranked, spans)
+        sorted_together.extend(c for c in clusters if len(c) > 1)
+        return clusters
+
+    monkeypatch.setattr(worker, "run_tables", fails_once)
+    monkeypatch.setattr(compaction, "_overlapping", spy)
+    out = tmp_path / "out"
+    run(path, out)
+    assert failed and sorted_together  # the retried run's unit overlapped its batch's
+    assert_identical(serial, out)
+    for file in data_files(out):
+        frame = pq.read_table(file).to_pandas()
+        assert frame[["point", "replication"]].apply(tuple, axis=1).is_monotonic_increasing
 
 
 def test_a_file_damaged_before_compaction_is_dropped_not_a_traceback(

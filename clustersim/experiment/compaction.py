@@ -15,7 +15,6 @@ name (a user's, or one a truncated log forgot), never outside the folder's data/
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import signal
@@ -114,7 +113,7 @@ def merge(store: ResultStore, units: list[Unit], table: str, path: Path) -> int:
 
     Sources are read a row group at a time (checksums verified), so memory holds about
     one row group, not a table; only units whose runs interleave (a run redone after
-    its neighbours) are read whole and sorted.
+    its neighbours) are read whole, those units together, and sorted.
     """
     keys = {run.run_id: run for run in store.runs}
     sources = [(store.data_dir / u.files[table][0], u) for u in units if table in u.files]
@@ -143,25 +142,38 @@ def _pieces(store: ResultStore, sources: list, keys: dict) -> Iterator[pa.Table]
     """The sources' rows with point and replication, in design order, a piece at a time."""
     order = store._order
     spans = [(min(order[r] for r in u.runs), max(order[r] for r in u.runs)) for _, u in sources]
-    ranked = sorted(range(len(sources)), key=lambda i: spans[i])
-    if any(spans[a][1] > spans[b][0] for a, b in itertools.pairwise(ranked)):
-        # a run redone after its neighbours: all rows sorted by the design key at once
-        whole = [_read(p, keys, u) for p, u in sources]
-        table = pa.concat_tables(whole, promote_options="permissive")
-        yield table.take(pc.sort_indices(table, sort_keys=DESIGN_KEY))
-        return
-    for i in ranked:
-        source, unit = sources[i]
+    for cluster in _overlapping(sorted(range(len(sources)), key=lambda i: spans[i]), spans):
+        if len(cluster) > 1:  # a run redone after its neighbours: these units sorted together
+            whole = [_read(*sources[i], keys) for i in cluster]
+            table = pa.concat_tables(whole, promote_options="permissive")
+            yield table.take(pc.sort_indices(table, sort_keys=DESIGN_KEY))
+            continue
+        source, unit = sources[cluster[0]]
         runs = [order[r] for r in unit.runs]
         if unit.legacy or runs != sorted(runs):  # one run's file, or rows to sort first
-            yield _read(source, keys, unit)
+            yield _read(source, unit, keys)
             continue
         with pq.ParquetFile(source, page_checksum_verification=True) as parquet:
             for group in range(parquet.num_row_groups):
                 yield parquet.read_row_group(group)
 
 
-def _read(source: Path, keys: dict, unit: Unit) -> pa.Table:
+def _overlapping(ranked: list[int], spans: list[tuple[int, int]]) -> list[list[int]]:
+    """The units, ranked by their runs' span in the design, grouped where spans overlap:
+    only those groups need sorting together; every other unit streams on its own."""
+    clusters: list[list[int]] = []
+    end = -1
+    for i in ranked:
+        start, stop = spans[i]
+        if clusters and start < end:
+            clusters[-1].append(i)
+        else:
+            clusters.append([i])
+        end = max(end, stop)
+    return clusters
+
+
+def _read(source: Path, unit: Unit, keys: dict) -> pa.Table:
     return _keyed(pq.read_table(source, page_checksum_verification=True), keys, unit)
 
 

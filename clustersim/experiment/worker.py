@@ -69,8 +69,3 @@ def execute_batch(runs: list[RunSpec], data_dir: str, batch: str) -> dict[str, A
             write_atomically(table, path)
             files[name] = [path.relative_to(data_dir).as_posix(), table.num_rows]
     return {"runs": done, "failed": failed, "files": files, "seconds": seconds}
-
-
-def execute_run(run: RunSpec, data_dir: str, batch: str | None = None) -> dict[str, Any]:
-    """One run as a batch of its own (kept for callers that run one at a time)."""
-    return execute_batch([run], data_dir, batch or f"batch-{run.run_id}")
