@@ -1,6 +1,6 @@
 """`python -m benchmarks [--quick] [--out FILE] [--workers 1,2]`: print the table, write JSON.
 
-The full benchmark takes about 20 minutes on two idle cores, most of it the 200k
+The full benchmark takes about 12 minutes on two idle cores, most of it the 200k
 region and the 100,000-run store; `--quick` runs every measurement at small sizes in
 about a minute, for CI and for checking that the benchmark itself works.
 docs/performance.md explains each measurement.
