@@ -376,3 +376,29 @@ def test_a_file_damaged_before_compaction_is_dropped_not_a_traceback(
     assert "dropped" in (out / "status.jsonl").read_text()
     resume_serially(path, out)
     assert_identical(serial, out)
+
+
+def test_runs_lost_to_damage_while_merging_leave_the_folder_unfinished(
+    tmp_path, reference, monkeypatch
+):
+    """A batch file damaged between its write and the final merge: its runs are dropped,
+    the invocation says they are missing, and the folder is not marked finished."""
+    path, serial = reference
+    real = compaction.compact
+
+    def damaged_first(store, scenario):
+        unit = next(u for u in store.units().values() if u.scenario == scenario)
+        damage_data_pages(store.data_dir / unit.files["series"][0])
+        monkeypatch.setattr(compaction, "compact", real)  # only the first scenario's
+        return real(store, scenario)
+
+    monkeypatch.setattr(engine_module, "MAX_BATCH", 1)
+    monkeypatch.setattr(compaction, "compact", damaged_first)
+    out = tmp_path / "out"
+    outcome = resume_serially(path, out)
+    assert outcome.missing >= 1 and not outcome.failed
+    assert "finished" not in json.loads((out / "manifest.json").read_text())
+    monkeypatch.undo()
+    resume_serially(path, out)
+    assert_identical(serial, out)
+    assert "finished" in json.loads((out / "manifest.json").read_text())

@@ -290,8 +290,13 @@ class _Runner:
         for scenario in self.scenarios:  # those settled before this invocation, too
             compaction.compact(self.store, scenario)
         compaction.clean(self.store)  # files of batches whose worker died mid-write
-        self.store.finish(failed=len(self.failed))
-        return Outcome(self.total, len(self.done), self.completed, self.failed)
+        # A file found damaged while merging loses its runs: then the folder is not finished.
+        intact = self.store.completed()
+        lost = sum(run.run_id not in intact for run in self.store.runs) - len(self.failed)
+        if not lost:
+            self.store.finish(failed=len(self.failed))
+        completed = self.total - len(self.done) - len(self.failed) - lost
+        return Outcome(self.total, len(self.done), completed, self.failed)
 
     def _step(self) -> None:
         """Fill the executor, wait for the first batch to end, and handle what ended."""
