@@ -161,8 +161,11 @@ def _component_labels(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
 
 @functools.cache
 def _upper_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of every pair in a group of `size`: asked for every month, made once."""
-    return np.triu_indices(size, 1)
+    """Positions of every pair in a group of `size`: asked for every month, made once,
+    and read-only, as every caller shares them."""
+    first, second = np.triu_indices(size, 1)
+    first.flags.writeable = second.flags.writeable = False
+    return first, second
 
 
 def _networkx_order(active: np.ndarray, n: int) -> np.ndarray:

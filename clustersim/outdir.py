@@ -48,9 +48,12 @@ def check_writable(out: Path, flag: str = "--out") -> None:
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file of a results folder: a hidden sibling, so the folder holds only results.
+    """The lock file of a results folder, taken by every command before it writes there.
 
-    Keyed on the real path, so two names of one folder (a symbolic link) share one lock.
+    A hidden sibling, because the command may have to create, check or refuse the
+    folder itself first; keyed on the real path, so two names of one folder (a
+    symbolic link) share one lock. An experiment's store also locks from inside the
+    folder while it writes (`store.LOCK_NAME`), which covers library callers too.
     """
     folder = Path(os.path.realpath(folder))
     return folder.with_name(f".{folder.name}.lock")

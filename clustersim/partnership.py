@@ -337,6 +337,8 @@ def work_bases(parts: Sequence[Partnership], pop: Population, p: Parameters) -> 
     owner = np.repeat(np.arange(len(parts)), sizes)
     rider_owner = owner[rides]  # partnerships in order, so each one's riders are adjacent
     groups = np.split(idx[rides], np.flatnonzero(np.diff(rider_owner)) + 1)
+    for group in groups:
+        group.flags.writeable = False  # kept for the months the members stay
     riders = dict(zip(np.unique(rider_owner).tolist(), groups, strict=False))
     pairs = pairs_sharing_a_key(pop.competitor_keys[idx], sizes).tolist()
     lowest = np.minimum.reduceat(pop.knowledge[idx], starts).tolist()
@@ -352,6 +354,7 @@ def work_basis(part: Partnership, pop: Population, p: Parameters) -> WorkBasis:
     """One partnership's `WorkBasis`."""
     knowledge = pop.knowledge[part.members]
     riders = np.array(part.members)[knowledge < p.free_rider_share * knowledge.mean()]
+    riders.flags.writeable = False  # kept for the months the members stay
     possible = part.size * (part.size - 1) / 2
     competing = competitor_pairs(part.members, pop.competitor_key_list)
     return WorkBasis(
